@@ -1,0 +1,84 @@
+"""IBAN and payment-card recognizers.
+
+An IBAN is evidence of the country in its first two letters (ISO 13616). A card number says nothing about
+where its holder lives, so card findings carry ``country = None``: they are PII, not jurisdiction evidence.
+"""
+
+from __future__ import annotations
+
+from stdnum import iban, luhn
+
+from govflow.detect.national_ids import CHECKED, STRONG, CountryPatternRecognizer, id_pattern
+
+# Issuer identification ranges (ISO/IEC 7812 IIN, as published by each network) with the lengths each
+# network issues today: (brand, lowest prefix, highest prefix, lengths). Prefixes in one row have one
+# length, so string comparison is numeric comparison. 13-digit Visa and 17/18-digit numbers are
+# left out: none are issued any more, and those lengths are South African / Korean IDs (13, Luhn) and
+# Chinese resident IDs (18) whose region codes 35-37, 62 and 65 sit inside card ranges.
+_CARD_RANGES: tuple[tuple[str, str, str, frozenset[int]], ...] = (
+    ("visa", "4", "4", frozenset({16, 19})),
+    ("mastercard", "51", "55", frozenset({16})),
+    ("mastercard", "2221", "2720", frozenset({16})),
+    ("amex", "34", "34", frozenset({15})),
+    ("amex", "37", "37", frozenset({15})),
+    ("discover", "6011", "6011", frozenset({16, 19})),
+    ("discover", "644", "649", frozenset({16, 19})),
+    ("discover", "65", "65", frozenset({16, 19})),
+    ("jcb", "3528", "3589", frozenset({16, 19})),
+    ("unionpay", "62", "62", frozenset({16, 19})),
+    ("diners", "300", "305", frozenset({14, 16})),
+    ("diners", "3095", "3095", frozenset({14, 16})),
+    ("diners", "36", "36", frozenset({14})),
+    ("diners", "38", "39", frozenset({14, 16})),
+    ("maestro", "5018", "5018", frozenset({16, 19})),
+    ("maestro", "5020", "5020", frozenset({16, 19})),
+    ("maestro", "5038", "5038", frozenset({16, 19})),
+    ("maestro", "5893", "5893", frozenset({16, 19})),
+    ("maestro", "6304", "6304", frozenset({16, 19})),
+    ("maestro", "6759", "6759", frozenset({16, 19})),
+    ("maestro", "6761", "6763", frozenset({16, 19})),
+)
+
+
+def card_brand(number: str) -> str | None:
+    """The card network whose IIN range and length ``number`` (digits only) fits, or None."""
+    for brand, low, high, lengths in _CARD_RANGES:
+        if len(number) in lengths and low <= number[: len(low)] <= high:
+            return brand
+    return None
+
+
+class IbanRecognizer(CountryPatternRecognizer):
+    """IBAN, compact or in groups of four: ISO 7064 MOD 97-10 check digits plus the country's BBAN
+    structure from the SWIFT registry (``stdnum.iban``). The country is the first two letters."""
+
+    ENTITY = "IBAN_CODE"
+    PATTERNS = (
+        id_pattern("iban compact", r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", STRONG),
+        id_pattern("iban grouped", r"[A-Z]{2}\d{2}(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?", STRONG),
+    )
+    CONTEXT = ("iban", "bank", "account")
+    is_valid = staticmethod(iban.is_valid)
+
+    def country_of(self, value: str) -> str:
+        return value[:2]
+
+
+class PaymentCardRecognizer(CountryPatternRecognizer):
+    """Payment card number: Luhn check digit and a network's IIN range and length (:func:`card_brand`).
+    Grouped forms (4-4-4-4[-3], Amex 4-6-5, Diners 4-6-4) are distinctive; a bare run is less so."""
+
+    ENTITY = "CREDIT_CARD"
+    PATTERNS = (
+        id_pattern(
+            "card grouped",
+            r"\d{4}([ -])(?:\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{6}\1\d{4,5})",
+            STRONG,
+        ),
+        id_pattern("card bare", r"\d{14,19}", CHECKED),
+    )
+    CONTEXT = ("card", "credit", "debit", "visa", "mastercard", "amex", "maestro", "unionpay")
+
+    @staticmethod
+    def is_valid(value: str) -> bool:
+        return card_brand(value) is not None and luhn.is_valid(value)

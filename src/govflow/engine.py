@@ -1,0 +1,438 @@
+"""The core: one Arrow record batch in, the governed batch and its audit rows out.
+
+Work is done per unique value and per unique record signature, never per cell or per row in Python:
+each leaf is dictionary-encoded, detection runs on its distinct values, findings become boolean
+matrices indexed by the dictionary codes, and tagging and routing run once per distinct combination of
+entities, evidence and errors. Masking, too, is computed per distinct value and destination profile.
+
+Anything that fails for a record sends that record to the policy's `on_error` destination with the
+reason; anything that fails for the whole batch sends the whole batch there. The run goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from govflow.detect.findings import Finding
+from govflow.detect.profile import LeafProfile, TableProfile, hinted_date_columns, profile_table
+from govflow.detect.stack import DetectionStack
+from govflow.leaves import Leaf, UnsupportedColumn, leaves_of, replace_leaves
+from govflow.mask.operators import MaskingError, ProfileMasker
+from govflow.policy.loader import policy_version
+from govflow.policy.models import Policy
+from govflow.route.decide import ERROR_RULE, RecordTags, decide
+from govflow.tag.countries import normalise_country
+from govflow.tag.jurisdiction import Evidence, JurisdictionRules, evidence_source
+from govflow.tag.regulations import regulations_for
+from govflow.tag.sensitivity import SensitivityRules
+
+log = logging.getLogger(__name__)
+
+GOV_COLUMNS = ("gov_sensitivity", "gov_jurisdictions", "gov_regulations", "gov_entities", "gov_route")
+_STR_LIST = pa.list_(pa.string())
+GOV_FIELDS = [
+    pa.field("gov_sensitivity", pa.string()),
+    pa.field("gov_jurisdictions", _STR_LIST),
+    pa.field("gov_regulations", _STR_LIST),
+    pa.field("gov_entities", _STR_LIST),
+    pa.field("gov_route", pa.string()),
+]
+AUDIT_SCHEMA = pa.schema(
+    [
+        pa.field("record_index", pa.int64()),
+        pa.field("route", pa.string()),
+        pa.field("zone", pa.string()),
+        pa.field("rule_id", pa.string()),
+        pa.field("reason", pa.string()),
+        pa.field("sensitivity", pa.string()),
+        pa.field("special_categories", _STR_LIST),
+        pa.field("jurisdictions", _STR_LIST),
+        pa.field("evidence", _STR_LIST),
+        pa.field("entities", _STR_LIST),
+        pa.field("regulations", _STR_LIST),
+        pa.field("masked_columns", _STR_LIST),
+        pa.field("policy_version", pa.string()),
+    ]
+)
+
+
+class SchemaError(ValueError):
+    """The input's columns cannot be governed as they are (e.g. they collide with gov_* columns)."""
+
+
+def output_schema(input_schema: pa.Schema) -> pa.Schema:
+    """The governed schema: every input column (same type, masked in place) plus the gov_* columns."""
+    clash = [name for name in input_schema.names if name in GOV_COLUMNS]
+    if clash:
+        raise SchemaError(f"input columns {clash} collide with govflow's output columns; rename them")
+    return pa.schema([*input_schema, *GOV_FIELDS], metadata=input_schema.metadata)
+
+
+@dataclass
+class _LeafScan:
+    """Detection results for one leaf, per distinct value."""
+
+    leaf: Leaf
+    column: str
+    profile: LeafProfile
+    codes: np.ndarray  # per leaf element: index into `uniques`, -1 for null
+    uniques: list[str]
+    findings: list[list[Finding]]
+    problems: list[str | None]  # per unique: why its detection cannot be trusted, None when it can
+    evidence: list[list[Evidence]]
+
+    def record_rows(self) -> np.ndarray:
+        return np.arange(len(self.codes)) if self.leaf.rows is None else self.leaf.rows
+
+
+@dataclass(frozen=True)
+class GovernedBatch:
+    batch: pa.RecordBatch  # input columns masked per route + gov_* columns, input row order
+    audit: pa.RecordBatch
+    routes: np.ndarray  # destination name per row (object array)
+
+
+class _Vocabulary:
+    """Dense ids for labels seen in a batch, so sets of labels become boolean matrix rows."""
+
+    def __init__(self) -> None:
+        self.ids: dict[object, int] = {}
+
+    def id(self, label: object) -> int:
+        return self.ids.setdefault(label, len(self.ids))
+
+    def labels(self) -> list[object]:
+        return list(self.ids)
+
+
+def _lists(rows: Sequence[Sequence[str]], inverse: np.ndarray) -> pa.Array:
+    return pa.array(list(rows), _STR_LIST).take(pa.array(inverse))
+
+
+class Engine:
+    """Everything built from a policy once: recognizers, maskers, rules. Reused for every batch."""
+
+    def __init__(self, policy: Policy, stack: DetectionStack | None = None) -> None:
+        self.policy = policy
+        self.version = policy_version(policy)
+        self.stack = stack or DetectionStack(policy)
+        self.sensitivity = SensitivityRules(policy.sensitivity)
+        self.jurisdictions = JurisdictionRules(policy.jurisdictions)
+        self.maskers = {name: ProfileMasker(name, profile) for name, profile in policy.masking.items()}
+        self.destination_names = list(policy.destinations)
+
+    def profile(self, sample: pa.Table) -> TableProfile:
+        return profile_table(self.policy, self.stack, sample.slice(0, self.policy.settings.profile_sample_size))
+
+    # -- detection ---------------------------------------------------------------------------------
+
+    def _scan_leaf(self, leaf: Leaf, column: str, profile: LeafProfile) -> _LeafScan:
+        encoded = leaf.values.dictionary_encode()
+        uniques: list[str] = encoded.dictionary.to_pylist()
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        problems: list[str | None] = [None] * len(uniques)
+        findings = self._detect(uniques, leaf.name, column, profile, problems)
+        evidence = []
+        for value, found in zip(uniques, findings, strict=True):
+            ev = []
+            if profile.declared:
+                country = normalise_country(value)
+                if country:
+                    ev.append(Evidence(country, "declared", leaf.name))
+            for f in found:
+                source = evidence_source(f)
+                if source and f.country:
+                    ev.append(Evidence(f.country, source, leaf.name))
+            evidence.append(sorted(set(ev)))
+        return _LeafScan(leaf, column, profile, codes, uniques, findings, problems, evidence)
+
+    def _detect(
+        self, uniques: list[str], leaf: str, column: str, profile: LeafProfile, problems: list[str | None]
+    ) -> list[list[Finding]]:
+        if profile.whole_value and profile.entity:
+            entity = profile.entity
+            return [[Finding(entity, 0, len(v), 1.0, "column_hint")] if v.strip() else [] for v in uniques]
+        if profile.mode == "text":
+            limit = self.policy.settings.max_ner_chars
+            for i, value in enumerate(uniques):
+                if len(value) > limit:
+                    problems[i] = (
+                        f"free text in {leaf!r} is {len(value):,} chars, over settings.max_ner_chars "
+                        f"({limit:,}): NER skipped, patterns only"
+                    )
+            ner = [i for i, p in enumerate(problems) if p is None]
+            patterns_only = [i for i, p in enumerate(problems) if p is not None]
+            out: list[list[Finding]] = [[] for _ in uniques]
+            for indices, scan in (
+                (ner, self.stack.scan_texts),
+                (patterns_only, self._scan_structured(column)),
+            ):
+                for i, found in zip(
+                    indices,
+                    self._isolating(scan, [uniques[i] for i in indices], leaf, problems, indices),
+                    strict=True,
+                ):
+                    out[i] = found
+            return out
+        return self._isolating(self._scan_structured(column), uniques, leaf, problems, list(range(len(uniques))))
+
+    def _scan_structured(self, column: str) -> Callable[[list[str]], list[list[Finding]]]:
+        return lambda values: self.stack.scan_values(values, column)
+
+    @staticmethod
+    def _isolating(
+        scan: Callable[[list[str]], list[list[Finding]]],
+        values: list[str],
+        leaf: str,
+        problems: list[str | None],
+        indices: list[int],
+    ) -> list[list[Finding]]:
+        """Scan all values at once; if that fails, value by value so only the failing ones are flagged."""
+        if not values:
+            return []
+        try:
+            return scan(values)
+        except Exception:
+            log.warning("detection failed on %r; isolating the values that fail", leaf)
+        out: list[list[Finding]] = []
+        for index, value in zip(indices, values, strict=True):
+            try:
+                out.append(scan([value])[0])
+            except Exception as exc:
+                problems[index] = f"detection failed in {leaf!r} ({type(exc).__name__})"
+                out.append([])
+        return out
+
+    # -- the batch ---------------------------------------------------------------------------------
+
+    def process(
+        self,
+        batch: pa.RecordBatch,
+        profile: TableProfile,
+        *,
+        row_offset: int = 0,
+        problems: pa.Array | None = None,
+    ) -> GovernedBatch:
+        """Govern one batch. Never raises for bad data: failures become on_error routes."""
+        n = batch.num_rows
+        reasons = np.full(n, None, dtype=object)
+        if problems is not None:
+            has_problem = problems.is_valid().to_numpy(zero_copy_only=False)
+            reasons[has_problem] = np.asarray(problems.to_pylist(), dtype=object)[has_problem]
+        if n == 0:
+            return self._all_to_error(batch, row_offset, reasons)
+        try:
+            return self._process(batch, profile, row_offset, reasons)
+        except Exception as exc:
+            log.error(
+                "batch at row %d failed as a whole (%s); sending it to on_error",
+                row_offset,
+                type(exc).__name__,
+            )
+            reasons[:] = f"internal error while governing this batch ({type(exc).__name__})"
+            return self._all_to_error(batch, row_offset, reasons)
+
+    def _scan_batch(self, batch: pa.RecordBatch, profile: TableProfile, reasons: np.ndarray) -> list[_LeafScan]:
+        dates = hinted_date_columns(self.policy, batch.schema)
+        scans = []
+        for i, name in enumerate(batch.schema.names):
+            column = batch.column(i)
+            try:
+                column_leaves = leaves_of(column, name, include_dates=name in dates)
+            except UnsupportedColumn as exc:
+                bad = column.is_valid().to_numpy(zero_copy_only=False)
+                reasons[bad & (reasons == None)] = str(exc)  # noqa: E711 - numpy elementwise
+                continue
+            for leaf in column_leaves:
+                scans.append(self._scan_leaf(leaf, name, profile.for_leaf(leaf, name)))
+        return scans
+
+    def _process(
+        self, batch: pa.RecordBatch, profile: TableProfile, row_offset: int, reasons: np.ndarray
+    ) -> GovernedBatch:
+        n = batch.num_rows
+        scans = self._scan_batch(batch, profile, reasons)
+        entities = _Vocabulary()
+        evidence = _Vocabulary()
+        per_scan_entity = [[sorted({entities.id(f.entity_type) for f in fs}) for fs in s.findings] for s in scans]
+        per_scan_evidence = [[[evidence.id(e) for e in ev] for ev in s.evidence] for s in scans]
+        ent = np.zeros((n, len(entities.ids)), dtype=bool)
+        evi = np.zeros((n, len(evidence.ids)), dtype=bool)
+        for scan, ent_ids, ev_ids in zip(scans, per_scan_entity, per_scan_evidence, strict=True):
+            rows = scan.record_rows()
+            present = scan.codes >= 0
+            for matrix, ids in ((ent, ent_ids), (evi, ev_ids)):
+                unique_matrix = np.zeros((len(scan.uniques) + 1, matrix.shape[1]), dtype=bool)
+                for u, cols in enumerate(ids):
+                    unique_matrix[u, cols] = True
+                matrix[rows[present]] |= unique_matrix[scan.codes[present]]
+            for u, problem in enumerate(scan.problems):
+                if problem is not None:
+                    hit = rows[scan.codes == u]
+                    reasons[hit[reasons[hit] == None]] = problem  # noqa: E711 - numpy elementwise
+        failed = np.array([r is not None for r in reasons], dtype=bool)
+
+        signature = np.concatenate([ent, evi, failed[:, None]], axis=1)
+        packed = np.packbits(signature, axis=1) if signature.shape[1] else np.zeros((n, 1), np.uint8)
+        unique_sigs, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        entity_labels = entities.labels()
+        evidence_labels = evidence.labels()
+        tag_rows = []
+        for row in first:
+            names = sorted(str(entity_labels[j]) for j in np.flatnonzero(ent[row]))
+            found_evidence = [evidence_labels[j] for j in np.flatnonzero(evi[row])]
+            jurisdictions, used = self.jurisdictions.resolve(found_evidence)  # type: ignore[arg-type]
+            categories = self.sensitivity.categories(names)
+            level = self.sensitivity.record_level(names)
+            regulations = regulations_for(self.policy.regulations, jurisdictions, names, categories)
+            tags = RecordTags(level, categories, jurisdictions, regulations, names)
+            if failed[row]:
+                destination, rule = self.policy.routes.on_error, ERROR_RULE
+            else:
+                destination, rule = decide(self.policy, self.sensitivity, tags)
+            tag_rows.append((tags, [e.render() for e in used], destination, rule))
+        del unique_sigs
+
+        routes = np.array([tag_rows[k][2] for k in range(len(tag_rows))], dtype=object)[inverse]
+        rules = np.array([tag_rows[k][3] for k in range(len(tag_rows))], dtype=object)[inverse]
+        masked_columns, routes, rules = self._mask(batch, scans, routes, rules, reasons)
+        return self._assemble(batch, row_offset, tag_rows, inverse, routes, rules, reasons, masked_columns)
+
+    # -- masking -----------------------------------------------------------------------------------
+
+    def _mask(
+        self,
+        batch: pa.RecordBatch,
+        scans: list[_LeafScan],
+        routes: np.ndarray,
+        rules: np.ndarray,
+        reasons: np.ndarray,
+    ) -> tuple[dict[int, tuple[pa.Array, np.ndarray]], np.ndarray, np.ndarray]:
+        """Masked columns (column index -> (array, rows changed)); masking failures re-route to on_error."""
+        for _attempt in range(2):
+            failures = np.zeros(len(routes), dtype=bool)
+            masked = self._mask_once(batch, scans, routes, failures, reasons)
+            if not failures.any():
+                return masked, routes, rules
+            routes = routes.copy()
+            rules = rules.copy()
+            routes[failures] = self.policy.routes.on_error
+            rules[failures] = ERROR_RULE
+        raise MaskingError("masking failed for the on_error destination too")
+
+    def _mask_once(
+        self,
+        batch: pa.RecordBatch,
+        scans: list[_LeafScan],
+        routes: np.ndarray,
+        failures: np.ndarray,
+        reasons: np.ndarray,
+    ) -> dict[int, tuple[pa.Array, np.ndarray]]:
+        profile_of_route = {d: self.policy.destinations[d].masking for d in self.destination_names}
+        record_profiles = np.array([profile_of_route[r] for r in routes], dtype=object)
+        by_column: dict[int, dict[tuple[str, ...], tuple[pa.Array, pa.Array]]] = {}
+        changed_rows: dict[int, np.ndarray] = {}
+        names = batch.schema.names
+        for scan in scans:
+            rows = scan.record_rows()
+            element_profiles = record_profiles[rows]
+            has_findings = np.array([bool(f) for f in scan.findings] + [False], dtype=bool)[scan.codes]
+            result = scan.leaf.values
+            changed = np.zeros(len(scan.codes), dtype=bool)
+            for profile_name in {p for p in element_profiles[has_findings] if p is not None}:
+                masker = self.maskers[profile_name]
+                selected = has_findings & (element_profiles == profile_name)
+                masked_uniques: list[str | None] = list(scan.uniques)
+                bad_uniques = np.zeros(len(scan.uniques) + 1, dtype=bool)
+                for u in np.unique(scan.codes[selected]):
+                    try:
+                        masked_uniques[u] = masker.mask(scan.uniques[u], scan.findings[u])
+                    except MaskingError as exc:
+                        bad_uniques[u] = True
+                        masked_uniques[u] = None
+                        log.warning("%s (column %r)", exc, scan.leaf.name)
+                bad = selected & bad_uniques[scan.codes]
+                if bad.any():
+                    failures[rows[bad]] = True
+                    reasons[rows[bad]] = f"masking failed in column {scan.leaf.name!r}"
+                taken = pa.array(masked_uniques, pa.string()).take(pa.array(np.where(scan.codes < 0, 0, scan.codes)))
+                result = pc.if_else(pa.array(selected), taken, result)
+                changed |= selected
+            if changed.any():
+                column_index = names.index(scan.column)
+                by_column.setdefault(column_index, {})[scan.leaf.path] = (result, pa.array(changed))
+                flags = changed_rows.setdefault(column_index, np.zeros(len(routes), dtype=bool))
+                flags[rows[changed]] = True
+        return {i: (replace_leaves(batch.column(i), leaves), changed_rows[i]) for i, leaves in by_column.items()}
+
+    # -- output ------------------------------------------------------------------------------------
+
+    def _assemble(
+        self,
+        batch: pa.RecordBatch,
+        row_offset: int,
+        tag_rows: list[tuple[RecordTags, list[str], str, str]],
+        inverse: np.ndarray,
+        routes: np.ndarray,
+        rules: np.ndarray,
+        reasons: np.ndarray,
+        masked_columns: dict[int, tuple[pa.Array, np.ndarray]],
+    ) -> GovernedBatch:
+        n = batch.num_rows
+        names = batch.schema.names
+        columns = [masked_columns[i][0] if i in masked_columns else batch.column(i) for i in range(len(names))]
+        tags = [t[0] for t in tag_rows]
+        sensitivity = pa.array([t.sensitivity for t in tags], pa.string()).take(pa.array(inverse))
+        jurisdictions = _lists([list(t.jurisdictions) for t in tags], inverse)
+        regulations = _lists([list(t.regulations) for t in tags], inverse)
+        entity_lists = _lists([list(t.entities) for t in tags], inverse)
+        route_array = pa.array(routes.tolist(), pa.string())
+        governed = pa.RecordBatch.from_arrays(
+            [*columns, sensitivity, jurisdictions, regulations, entity_lists, route_array],
+            schema=output_schema(batch.schema),
+        )
+        masked_names = [[names[i] for i in masked_columns if masked_columns[i][1][r]] for r in range(n)]
+        audit = pa.RecordBatch.from_arrays(
+            [
+                pa.array(np.arange(row_offset, row_offset + n, dtype=np.int64)),
+                route_array,
+                pa.array([self.policy.zone_of(r) for r in routes.tolist()], pa.string()),
+                pa.array(rules.tolist(), pa.string()),
+                pa.array(reasons.tolist(), pa.string()),
+                sensitivity,
+                _lists([list(t.categories) for t in tags], inverse),
+                jurisdictions,
+                _lists([t[1] for t in tag_rows], inverse),
+                entity_lists,
+                regulations,
+                pa.array(masked_names, _STR_LIST),
+                pa.array([self.version] * n, pa.string()),
+            ],
+            schema=AUDIT_SCHEMA,
+        )
+        return GovernedBatch(governed, audit, routes)
+
+    def _all_to_error(self, batch: pa.RecordBatch, row_offset: int, reasons: np.ndarray) -> GovernedBatch:
+        """Fail closed for a whole batch: unmasked, to on_error, with empty tags."""
+        n = batch.num_rows
+        empty = RecordTags(self.policy.sensitivity.levels[-1], [], [], [], [])
+        routes = np.full(n, self.policy.routes.on_error, dtype=object)
+        rules = np.full(n, ERROR_RULE, dtype=object)
+        inverse = np.zeros(n, dtype=np.int64)
+        return self._assemble(
+            batch,
+            row_offset,
+            [(empty, [], self.policy.routes.on_error, ERROR_RULE)],
+            inverse,
+            routes,
+            rules,
+            reasons,
+            {},
+        )

@@ -1,0 +1,1 @@
+"""Masking operators and key handling."""

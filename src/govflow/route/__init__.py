@@ -1,0 +1,1 @@
+"""Routing: one destination per record."""
