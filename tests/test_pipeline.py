@@ -173,12 +173,15 @@ def test_nested_strings_are_scanned_and_masked(pipe: govflow.Pipeline) -> None:
 
 
 def test_integer_phone_numbers_become_null_when_masked(pipe: govflow.Pipeline) -> None:
-    table = pa.table({"mobile": pa.array([4915112345678, 7], pa.int64()), "country": ["DE", "DE"]})
+    table = pa.table(
+        {"mobile": pa.array([4915112345678, None], pa.int64()), "quantity": [3, 4], "country": ["DE", "DE"]}
+    )
     result = pipe.run(table)
     assert result.table.schema.field("mobile").type == pa.int64()
-    routes = result.table.column("gov_route").to_pylist()
-    values = result.table.column("mobile").to_pylist()
-    assert routes[1] == "external" and values[1] == 7
+    assert result.table.column("gov_route").to_pylist() == ["external", "external"]
+    assert result.table.column("mobile").to_pylist() == [None, None]
+    assert result.table.column("quantity").to_pylist() == [3, 4]
+    assert result.audit.column("masked_columns").to_pylist() == [["mobile"], []]
 
 
 def test_dates_of_birth_are_masked_by_hint(pipe: govflow.Pipeline) -> None:

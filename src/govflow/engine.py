@@ -12,6 +12,7 @@ reason; anything that fails for the whole batch sends the whole batch there. The
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,7 +20,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govflow.detect.findings import Finding
+from govflow.detect.findings import Finding, drop_contained
+from govflow.detect.record_context import echo_patterns, record_findings
 from govflow.detect.profile import LeafProfile, TableProfile, hinted_date_columns, profile_table
 from govflow.detect.stack import DetectionStack
 from govflow.leaves import Leaf, UnsupportedColumn, leaves_of, replace_leaves
@@ -34,6 +36,8 @@ from govflow.tag.sensitivity import SensitivityRules
 
 log = logging.getLogger(__name__)
 
+# Values that stand for "no value" in hinted columns: not personal data, so not a finding.
+PLACEHOLDERS = frozenset({"n/a", "na", "n.a.", "none", "null", "nil", "unknown", "tbd", "not provided", "-"})
 GOV_COLUMNS = ("gov_sensitivity", "gov_jurisdictions", "gov_regulations", "gov_entities", "gov_route")
 _STR_LIST = pa.list_(pa.string())
 GOV_FIELDS = [
@@ -115,6 +119,16 @@ def _lists(rows: Sequence[Sequence[str]], inverse: np.ndarray) -> pa.Array:
     return pa.array(list(rows), _STR_LIST).take(pa.array(inverse))
 
 
+def _whole_value(value: str, findings: list[Finding], entity: str) -> list[Finding]:
+    """A hinted column's value is its entity as a whole, unless a recognizer already covers all of it."""
+    text = value.strip()
+    if text.lower() in PLACEHOLDERS or not any(c.isalnum() for c in text):
+        return findings
+    if any(f.end - f.start >= len(text) for f in findings):
+        return findings
+    return [Finding(entity, 0, len(value), 1.0, "column_hint"), *findings]
+
+
 class Engine:
     """Everything built from a policy once: recognizers, maskers, rules. Reused for every batch."""
 
@@ -155,35 +169,30 @@ class Engine:
     def _detect(
         self, uniques: list[str], leaf: str, column: str, profile: LeafProfile, problems: list[str | None]
     ) -> list[list[Finding]]:
-        if profile.whole_value and profile.entity:
-            entity = profile.entity
-            return [[Finding(entity, 0, len(v), 1.0, "column_hint")] if v.strip() else [] for v in uniques]
-        if profile.mode == "text":
-            limit = self.policy.settings.max_ner_chars
-            for i, value in enumerate(uniques):
-                if len(value) > limit:
-                    problems[i] = (
-                        f"free text in {leaf!r} is {len(value):,} chars, over settings.max_ner_chars "
-                        f"({limit:,}): NER skipped, patterns only"
-                    )
-            ner = [i for i, p in enumerate(problems) if p is None]
-            patterns_only = [i for i, p in enumerate(problems) if p is not None]
-            out: list[list[Finding]] = [[] for _ in uniques]
-            for indices, scan in (
-                (ner, self.stack.scan_texts),
-                (patterns_only, self._scan_structured(column)),
-            ):
-                for i, found in zip(
-                    indices,
-                    self._isolating(scan, [uniques[i] for i in indices], leaf, problems, indices),
-                    strict=True,
-                ):
-                    out[i] = found
-            return out
-        return self._isolating(self._scan_structured(column), uniques, leaf, problems, list(range(len(uniques))))
+        def patterns(values: list[str]) -> list[list[Finding]]:
+            return self.stack.scan_values(values, column, assume_context=profile.assume_context)
 
-    def _scan_structured(self, column: str) -> Callable[[list[str]], list[list[Finding]]]:
-        return lambda values: self.stack.scan_values(values, column)
+        everything = list(range(len(uniques)))
+        if profile.mode == "structured":
+            found = self._isolating(patterns, uniques, leaf, problems, everything)
+            if profile.whole_value and profile.entity:
+                return [_whole_value(v, f, profile.entity) for v, f in zip(uniques, found, strict=True)]
+            return found
+        limit = self.policy.settings.max_ner_chars
+        for i, value in enumerate(uniques):
+            if len(value) > limit:
+                problems[i] = (
+                    f"free text in {leaf!r} is {len(value):,} chars, over settings.max_ner_chars "
+                    f"({limit:,}): NER skipped, patterns only"
+                )
+        out: list[list[Finding]] = [[] for _ in uniques]
+        ner = [i for i in everything if problems[i] is None]
+        too_long = [i for i in everything if problems[i] is not None]
+        for indices, scan in ((ner, self.stack.scan_texts), (too_long, patterns)):
+            values = [uniques[i] for i in indices]
+            for i, found in zip(indices, self._isolating(scan, values, leaf, problems, indices), strict=True):
+                out[i] = found
+        return out
 
     @staticmethod
     def _isolating(
@@ -253,11 +262,60 @@ class Engine:
                 scans.append(self._scan_leaf(leaf, name, profile.for_leaf(leaf, name)))
         return scans
 
+    def _add_record_context(self, scans: list[_LeafScan], n: int) -> None:
+        """Free text findings that need the record: its own structured values repeated in the text, and
+        phone numbers in national format read with the record's country.
+
+        A text value whose record adds findings becomes a separate entry in the leaf's unique values,
+        so masking and aggregation stay per unique value.
+        """
+        texts = [s for s in scans if s.profile.mode == "text"]
+        if not texts:
+            return
+        known: list[list[tuple[str, str]]] = [[] for _ in range(n)]
+        evidence: list[list[Evidence]] = [[] for _ in range(n)]
+        for scan in scans:
+            if scan.profile.mode == "text":
+                continue
+            rows = scan.record_rows()
+            useful = np.array([bool(f) or bool(e) for f, e in zip(scan.findings, scan.evidence, strict=True)] + [False])
+            for element in np.flatnonzero(useful[scan.codes]):
+                code, record = scan.codes[element], rows[element]
+                value = scan.uniques[code]
+                known[record].extend((f.entity_type, value[f.start : f.end]) for f in scan.findings[code])
+                evidence[record].extend(scan.evidence[code])
+        patterns: dict[int, tuple[list[tuple[str, re.Pattern[str]]], str | None]] = {}
+        for scan in texts:
+            rows = scan.record_rows()
+            for element in np.flatnonzero(scan.codes >= 0):
+                record = int(rows[element])
+                if record not in patterns:
+                    _, used = self.jurisdictions.resolve(evidence[record])
+                    patterns[record] = (echo_patterns(known[record]), used[0].country if used else None)
+                record_patterns, region = patterns[record]
+                code = scan.codes[element]
+                text = scan.uniques[code]
+                base = scan.findings[code]
+                extra = [
+                    f
+                    for f in record_findings(text, record_patterns, region)
+                    if not any(b.start <= f.start and f.end <= b.end for b in base)
+                ]
+                if not extra:
+                    continue
+                scan.codes[element] = len(scan.uniques)
+                scan.uniques.append(text)
+                scan.findings.append(drop_contained([*base, *extra]))
+                scan.problems.append(scan.problems[code])
+                phones = [Evidence(f.country, "phone", scan.leaf.name) for f in extra if f.country]
+                scan.evidence.append(sorted({*scan.evidence[code], *phones}))
+
     def _process(
         self, batch: pa.RecordBatch, profile: TableProfile, row_offset: int, reasons: np.ndarray
     ) -> GovernedBatch:
         n = batch.num_rows
         scans = self._scan_batch(batch, profile, reasons)
+        self._add_record_context(scans, n)
         entities = _Vocabulary()
         evidence = _Vocabulary()
         per_scan_entity = [[sorted({entities.id(f.entity_type) for f in fs}) for fs in s.findings] for s in scans]

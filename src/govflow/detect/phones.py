@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
 # "00" as the international call prefix (ITU-T E.164 recommends it; most of the world dials it), at the
 # start of a token. Rewriting it to " +" keeps every offset while letting libphonenumber parse it with
-# no region; digit runs and codes like ORD-0044… are left alone.
-_IDD_00 = re.compile(r"(?<![\w+./-])00(?=[1-9])")
+# no region; digit runs, codes like ORD-0044… and digit groups inside a number (+966 11 002 8647) are
+# left alone.
+_IDD_00 = re.compile(r"(?<![\w+./-])(?<!\d[ .-])00(?=[1-9])")
 
 
 def _with_plus(text: str) -> str:

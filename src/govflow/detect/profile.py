@@ -30,7 +30,8 @@ class LeafProfile:
     leaf: str
     mode: Mode
     entity: str | None = None  # hinted entity type
-    whole_value: bool = False  # every non-empty value is `entity`
+    whole_value: bool = False  # every non-empty value is `entity` (unless a recognizer names it more precisely)
+    assume_context: bool = False  # format-only identifiers count in this column
     declared: bool = False  # the value names the record's jurisdiction
     sample_rows: int = 0
     sample_entities: dict[str, float] = field(default_factory=dict)  # entity -> share of sampled values
@@ -92,7 +93,11 @@ def profile_leaf(policy: Policy, stack: DetectionStack, column: str, leaf: Leaf)
     sample = pc.utf8_slice_codeunits(sample, 0, PROFILE_VALUE_CHARS)
     uniques = pc.unique(sample).to_pylist()
     counts = Counter(sample.to_pylist())
-    found = stack.scan_texts(uniques) if mode == "text" else stack.scan_values(uniques, column)
+    assume_context = any(h.assume_context for h in hints)
+    if mode == "text":
+        found = stack.scan_texts(uniques)
+    else:
+        found = stack.scan_values(uniques, column, assume_context=assume_context)
     hits: Counter[str] = Counter()
     for value, findings in zip(uniques, found, strict=True):
         for entity in {f.entity_type for f in findings}:
@@ -105,6 +110,7 @@ def profile_leaf(policy: Policy, stack: DetectionStack, column: str, leaf: Leaf)
         entity=entity_hint.entity if entity_hint else None,
         whole_value=bool(entity_hint and entity_hint.whole_value) and mode == "structured",
         declared=declared,
+        assume_context=assume_context,
         sample_rows=len(sample),
         sample_entities={e: round(n / total, 4) for e, n in sorted(hits.items())},
         reason=reason,

@@ -38,6 +38,29 @@ CONTEXT_BOOST = 0.35
 CONTEXT_FLOOR = 0.4
 # spaCy refuses texts over its max_length (1,000,000 chars); longer texts are cut at whitespace.
 TEXT_CHUNK = 100_000
+# spaCy's OntoNotes labels that name people and places; the rest is not personal data on its own.
+SPACY_LABELS = {
+    "PERSON": "PERSON",
+    "GPE": "LOCATION",
+    "LOC": "LOCATION",
+    "FAC": "LOCATION",
+    "NORP": "NRP",
+    "ORG": "ORGANIZATION",
+    "DATE": "DATE_TIME",
+    "TIME": "DATE_TIME",
+}
+SPACY_IGNORED = [
+    "CARDINAL",
+    "ORDINAL",
+    "QUANTITY",
+    "MONEY",
+    "PERCENT",
+    "PRODUCT",
+    "WORK_OF_ART",
+    "EVENT",
+    "LAW",
+    "LANGUAGE",
+]
 _PRESIDIO_FLAGS = regex.DOTALL | regex.MULTILINE | regex.IGNORECASE
 
 
@@ -200,7 +223,10 @@ class DetectionStack:
     def analyzer(self) -> AnalyzerEngine:
         """Presidio's analyzer for free text, with the spaCy model loaded on first use."""
         if self._analyzer is None:
-            ner = NerModelConfiguration(labels_to_ignore=["CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"])
+            ner = NerModelConfiguration(
+                model_to_presidio_entity_mapping=SPACY_LABELS,
+                labels_to_ignore=SPACY_IGNORED,
+            )
             nlp_engine = SpacyNlpEngine(
                 models=[{"lang_code": self.language, "model_name": self.policy.settings.spacy_model}],
                 ner_model_configuration=ner,
@@ -232,12 +258,16 @@ class DetectionStack:
             )
         return findings
 
-    def scan_values(self, values: Sequence[str], column: str = "") -> list[list[Finding]]:
-        """Findings per structured value. The column name serves as context words for every value."""
+    def scan_values(
+        self, values: Sequence[str], column: str = "", *, assume_context: bool = False
+    ) -> list[list[Finding]]:
+        """Findings per structured value. The column name serves as context words for every value;
+        with `assume_context` (a column hint says it holds identifiers) every recognizer counts as in context.
+        """
         name_words = set(re.split(r"[^a-z0-9]+", column.lower())) | {column.lower()}
         results: list[list[RecognizerResult]] = [[] for _ in values]
         for recognizer, prefilter, context in zip(self.recognizers, self._prefilters, self._context, strict=True):
-            boost = any(w in name_words or (len(w) > 3 and w in column.lower()) for w in context)
+            boost = assume_context or any(w in name_words or (len(w) > 3 and w in column.lower()) for w in context)
             for i, value in enumerate(values):
                 if prefilter is not None and not any(p.search(value) for p in prefilter):
                     continue

@@ -83,11 +83,16 @@ class ColumnHint(Strict):
         description="Every non-empty cell is the entity (names, addresses: no validator can confirm them).",
     )
     free_text: bool = Field(False, description="Run NER on this column.")
+    assume_context: bool = Field(
+        False,
+        description="The column name is context for every recognizer: format-only identifiers (no checksum) "
+        "count here without a context word in the value.",
+    )
 
     @model_validator(mode="after")
     def _needs_effect(self) -> ColumnHint:
-        if self.entity is None and not self.free_text:
-            raise ValueError("a column hint needs 'entity' or 'free_text: true'")
+        if self.entity is None and not self.free_text and not self.assume_context:
+            raise ValueError("a column hint needs 'entity', 'free_text: true' or 'assume_context: true'")
         if self.whole_value and self.entity is None:
             raise ValueError("'whole_value: true' needs an 'entity'")
         return self
