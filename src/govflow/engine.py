@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from govflow.detect.findings import Finding, drop_contained
-from govflow.detect.record_context import echo_patterns, record_findings
 from govflow.detect.profile import LeafProfile, TableProfile, hinted_date_columns, profile_table
+from govflow.detect.record_context import echo_patterns, record_findings
 from govflow.detect.stack import DetectionStack
 from govflow.leaves import Leaf, UnsupportedColumn, leaves_of, replace_leaves
 from govflow.mask.operators import MaskingError, ProfileMasker
