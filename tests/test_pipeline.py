@@ -20,8 +20,8 @@ TEST_CARD = "4111 1111 1111 1111"
 
 
 @pytest.fixture(scope="module")
-def pipe() -> govflow.Pipeline:
-    return govflow.Pipeline.default()
+def pipe(default_pipeline: govflow.Pipeline) -> govflow.Pipeline:
+    return default_pipeline
 
 
 def frame() -> pd.DataFrame:

@@ -1,0 +1,27 @@
+"""Shared fixtures: one pipeline per session (engines are expensive), generated data, the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import govflow
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def default_pipeline() -> govflow.Pipeline:
+    return govflow.Pipeline.default()
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real `govflow` command in a fresh interpreter (works with or without an editable install)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")]))}
+    return subprocess.run(
+        [sys.executable, "-m", "govflow", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=600
+    )
