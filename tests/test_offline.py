@@ -90,7 +90,8 @@ def test_missing_spacy_model_is_refused_not_downloaded(tmp_path: Path) -> None:
         import govflow
         from govflow.detect.stack import DetectionConfigError
         policy = govflow.load_policy(None)
-        policy = policy.model_copy(update={"settings": policy.settings.model_copy(update={"spacy_model": "xx_missing_model"})})
+        settings = policy.settings.model_copy(update={"spacy_model": "xx_missing_model"})
+        policy = policy.model_copy(update={"settings": settings})
         try:
             govflow.Pipeline(policy).scan_text("hello there")
         except DetectionConfigError as exc:

@@ -30,7 +30,7 @@ def records(draw: st.DrawFn) -> list[dict[str, object]]:
     rows = []
     for _ in range(draw(st.integers(min_value=1, max_value=12))):
         base = dict(pool()[draw(st.integers(min_value=0, max_value=len(pool()) - 1))])
-        for key in PERSONAL + ["country"]:
+        for key in [*PERSONAL, "country"]:
             if draw(st.booleans()) and draw(st.booleans()):
                 base[key] = None
         words = draw(st.lists(st.sampled_from(FILLER), min_size=0, max_size=8))
