@@ -276,3 +276,9 @@ def test_route_tables_hold_only_their_rows(pipe: govflow.Pipeline) -> None:
     result = pipe.run(frame())
     for name, table in result.routes.items():
         assert pc.all(pc.equal(table.column("gov_route"), name)).as_py() in (True, None)
+
+
+def test_result_repr_shows_counts_not_data(pipe: govflow.Pipeline) -> None:
+    text = repr(pipe.run(frame()))
+    assert text.startswith("Result(rows=5, routes={")
+    assert "Иван" not in text and "@" not in text

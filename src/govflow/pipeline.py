@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
@@ -27,13 +27,17 @@ DEFAULT_BATCH_SIZE = 65_536
 Tabular = Union["pd.DataFrame", pa.Table, pa.RecordBatch, pa.RecordBatchReader]
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
     """Every input row, in input order, masked for its route, with gov_* columns; plus the audit."""
 
     table: pa.Table
     audit: pa.Table
-    policy: Policy = field(repr=False)
+    policy: Policy
+
+    def __repr__(self) -> str:
+        """Counts only: the table holds sovereign rows unmasked, which must not end up in a log or notebook."""
+        return f"Result(rows={self.table.num_rows}, routes={self.counts}, policy={self.policy.name!r})"
 
     @cached_property
     def routes(self) -> dict[str, pa.Table]:

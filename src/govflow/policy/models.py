@@ -15,7 +15,11 @@ from govflow.policy.errors import did_you_mean
 
 Zone = Literal["sovereign", "external", "quarantine"]
 EvidenceSource = Literal["declared", "national_id", "iban", "phone"]
-OperatorName = Literal["replace", "redact", "mask", "hash", "keep"]
+PresidioOperator = Literal["replace", "redact", "mask", "hash", "keep"]
+KeyedOperator = Literal["token", "encrypt_deterministic", "fpe"]
+OperatorName = Literal[PresidioOperator, KeyedOperator, "generalize"]
+KEYED_OPERATORS: frozenset[str] = frozenset(KeyedOperator.__args__)  # type: ignore[attr-defined]
+REVERSIBLE_OPERATORS = frozenset({"encrypt_deterministic", "fpe"})
 
 
 class Strict(BaseModel):
@@ -217,6 +221,48 @@ class MaskingProfile(Strict):
         return value
 
 
+class KeySource(Strict):
+    """Where a key comes from. Keys are read at start-up, never written anywhere, never logged."""
+
+    env: str | None = Field(None, description="Environment variable holding the key (hex or base64).")
+    file: str | None = Field(None, description="Path of a key file (relative paths: to the working directory).")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> KeySource:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("a key source needs exactly one of 'env' or 'file'")
+        return self
+
+
+class Keys(Strict):
+    """The keyring: a default key and, optionally, a key per jurisdiction (EU data tokenised with the EU key)."""
+
+    default: KeySource = Field(default_factory=lambda: KeySource(env="GOVFLOW_KEY"))
+    named: dict[str, KeySource] = Field(default_factory=dict, description="Further keys by name.")
+    by_jurisdiction: dict[str, str] = Field(
+        default_factory=dict,
+        description="Jurisdiction or bloc -> key name; the first listed that a record belongs to wins.",
+    )
+
+    @model_validator(mode="after")
+    def _names_resolve(self) -> Keys:
+        names = {"default", *self.named}
+        for jurisdiction, name in self.by_jurisdiction.items():
+            if name not in names:
+                raise ValueError(
+                    f"by_jurisdiction.{jurisdiction}: unknown key {name!r}{did_you_mean(name, names)}; "
+                    f"keys are {sorted(names)}"
+                )
+        return self
+
+
+class EgressGate(Strict):
+    """Re-scan what is about to leave for an external zone; any finding sends the record to on_error."""
+
+    enabled: bool = True
+    threshold: float = Field(0.5, ge=0.0, le=1.0, description="Findings at or above this score stop a record.")
+
+
 class Policy(Strict):
     govflow: Literal[1] = Field(1, description="Rule format version.")
     name: str = "policy"
@@ -228,6 +274,8 @@ class Policy(Strict):
     destinations: dict[str, Destination]
     routes: Routes
     masking: dict[str, MaskingProfile] = {}
+    keys: Keys = Keys()
+    egress_gate: EgressGate = EgressGate()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Policy:
