@@ -12,7 +12,6 @@ reason; anything that fails for the whole batch sends the whole batch there. The
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,7 +21,7 @@ import pyarrow.compute as pc
 
 from govflow.detect.findings import Finding, drop_contained
 from govflow.detect.profile import LeafProfile, TableProfile, hinted_date_columns, profile_table
-from govflow.detect.record_context import echo_patterns, record_findings
+from govflow.detect.record_context import Needle, echo_needles, record_findings
 from govflow.detect.stack import DetectionStack
 from govflow.leaves import Leaf, UnsupportedColumn, leaves_of, replace_leaves
 from govflow.mask.operators import MaskingError, ProfileMasker
@@ -284,14 +283,14 @@ class Engine:
                 value = scan.uniques[code]
                 known[record].extend((f.entity_type, value[f.start : f.end]) for f in scan.findings[code])
                 evidence[record].extend(scan.evidence[code])
-        patterns: dict[int, tuple[list[tuple[str, re.Pattern[str]]], str | None]] = {}
+        patterns: dict[int, tuple[list[Needle], str | None]] = {}
         for scan in texts:
             rows = scan.record_rows()
             for element in np.flatnonzero(scan.codes >= 0):
                 record = int(rows[element])
                 if record not in patterns:
                     _, used = self.jurisdictions.resolve(evidence[record])
-                    patterns[record] = (echo_patterns(known[record]), used[0].country if used else None)
+                    patterns[record] = (echo_needles(known[record]), used[0].country if used else None)
                 record_patterns, region = patterns[record]
                 code = scan.codes[element]
                 text = scan.uniques[code]

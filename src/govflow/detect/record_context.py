@@ -9,7 +9,8 @@ name column and its declared country say exactly what to look for.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import phonenumbers
 from phonenumbers import Leniency
@@ -23,36 +24,50 @@ ECHO_SCORE = 0.9
 PHONE_SCORE = 0.7
 
 
-def _token_pattern(token: str, *, ignore_case: bool) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(token)}(?!\w)", re.IGNORECASE if ignore_case else 0)
+@dataclass(frozen=True)
+class Needle:
+    """A value of the record to look for in its text, matched as a whole word."""
+
+    entity: str
+    text: str
+    ignore_case: bool
+
+    def spans(self, haystack: str, folded: str) -> Iterator[tuple[int, int]]:
+        """Whole-word occurrences, found with str.find (a regex per record and word costs far more)."""
+        source, needle = (folded, self.text.casefold()) if self.ignore_case else (haystack, self.text)
+        if len(source) != len(haystack):  # casefolding changed lengths (e.g. "ß"): offsets would drift
+            source, needle = haystack, self.text
+        start = source.find(needle)
+        while start >= 0:
+            end = start + len(needle)
+            if (start == 0 or not source[start - 1].isalnum()) and (end == len(source) or not source[end].isalnum()):
+                yield start, end
+            start = source.find(needle, start + 1)
 
 
-def echo_patterns(known: Iterable[tuple[str, str]]) -> list[tuple[str, re.Pattern[str]]]:
-    """(entity, pattern) for each known value of a record, and for each word of a known name.
+def echo_needles(known: Iterable[tuple[str, str]]) -> list[Needle]:
+    """A needle for each known value of a record, and for each word of a known name.
 
     Whole values match case-insensitively; single name words only as written (capitalised), so a
     surname like "Rose" does not also mask the flower.
     """
-    patterns: dict[tuple[str, str, bool], re.Pattern[str]] = {}
+    needles: dict[tuple[str, str, bool], Needle] = {}
     for entity, value in known:
         value = value.strip()
         if len(value) < MIN_ECHO_CHARS:
             continue
-        patterns.setdefault((entity, value, True), _token_pattern(value, ignore_case=True))
+        needles.setdefault((entity, value, True), Needle(entity, value, True))
         if entity == "PERSON":
             for word in re.findall(r"\w+", value):
                 if len(word) >= MIN_ECHO_CHARS:
-                    patterns.setdefault((entity, word, False), _token_pattern(word, ignore_case=False))
-    return [(entity, pattern) for (entity, _, _), pattern in patterns.items()]
+                    needles.setdefault((entity, word, False), Needle(entity, word, False))
+    return list(needles.values())
 
 
-def record_findings(text: str, patterns: list[tuple[str, re.Pattern[str]]], region: str | None) -> list[Finding]:
+def record_findings(text: str, needles: list[Needle], region: str | None) -> list[Finding]:
     """Findings in one free text from its record's own values and country."""
-    found = [
-        Finding(entity, m.start(), m.end(), ECHO_SCORE, ECHO)
-        for entity, pattern in patterns
-        for m in pattern.finditer(text)
-    ]
+    folded = text.casefold()
+    found = [Finding(n.entity, a, b, ECHO_SCORE, ECHO) for n in needles for a, b in n.spans(text, folded)]
     if region and any(c.isdigit() for c in text):
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
             country = phonenumbers.region_code_for_number(match.number)
