@@ -166,6 +166,9 @@ def environment() -> dict[str, Any]:
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({usable} usable)",
         "python": platform.python_version(),
+        # Faker's it_IT city list is built from a set, so generated Italian cities (and so leak counts)
+        # change with the hash seed unless PYTHONHASHSEED is fixed.
+        "pythonhashseed": os.environ.get("PYTHONHASHSEED", "random"),
         "packages": {"govflow": govflow.__version__} | {p: _version(p) for p in PACKAGES},
     }
 
@@ -173,7 +176,7 @@ def environment() -> dict[str, Any]:
 def print_environment(env: Mapping[str, Any]) -> None:
     print(f"command:  {env['command']}")
     print(f"date:     {env['date']}")
-    print(f"machine:  {env['machine']}, Python {env['python']}")
+    print(f"machine:  {env['machine']}, Python {env['python']}, PYTHONHASHSEED={env['pythonhashseed']}")
     print("packages: " + ", ".join(f"{name} {version}" for name, version in env["packages"].items()))
 
 

@@ -165,10 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print()
     print(f"non-PII columns: {', '.join(columns)}")
-    print(f"PII values released, by source column: govflow {breakdown(gov_leaks.by_column)}; ")
-    print(f"    Presidio {breakdown(presidio_leaks.by_column)}")
-    print(f"non-PII cells altered, by column: govflow {breakdown(gov_altered.by_column)};")
-    print(f"    Presidio {breakdown(presidio_altered.by_column)}")
+    print(f"PII values released, by column: govflow {breakdown(gov_leaks.by_column)}")
+    print(f"                                Presidio {breakdown(presidio_leaks.by_column)}")
+    print(f"non-PII cells altered, by column: govflow {breakdown(gov_altered.by_column)}")
+    print(f"                                  Presidio {breakdown(presidio_altered.by_column)}")
     print(f"Presidio: {presidio.recognizers} default recognizers, spaCy batch size {args.presidio_batch_size}")
 
     if args.json:

@@ -420,8 +420,8 @@ def audit(*routes: str) -> pa.RecordBatch:
     return pa.RecordBatch.from_pylist([{"record_index": i, "route": r} for i, r in enumerate(routes)], schema=AUDIT)
 
 
-def run(out: Path, **kwargs: object) -> Path:
-    with RouteWriter(out, TARGETS, SCHEMA, AUDIT, **kwargs) as writer:  # type: ignore[arg-type]
+def run(out: Path) -> Path:
+    with RouteWriter(out, TARGETS, SCHEMA, AUDIT) as writer:
         writer.write("sovereign", rows("1", "2"))
         writer.write("external", pa.Table.from_batches([rows("3")]))
         writer.write("sovereign", rows("4"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections import Counter
@@ -16,6 +17,10 @@ from govflow import __version__
 from govflow.engine import AUDIT_SCHEMA, output_schema
 from govflow.io import InputSource, RouteTarget, RouteWriter, open_input, read_manifest
 from govflow.pipeline import DEFAULT_BATCH_SIZE, Pipeline
+
+
+# Reasons name the line or row they come from; the manifest counts them by kind.
+_ROW_NUMBER = re.compile(r"\b(line|row) \d+")
 
 
 class Progress:
@@ -104,7 +109,7 @@ def run_file(
                     writer.write(name, governed.batch.filter(pa.array(selected)))
             writer.write_audit(governed.audit)
             for reason in governed.audit.column("reason").drop_null().to_pylist():
-                reasons[reason] += 1
+                reasons[_ROW_NUMBER.sub(r"\1 N", reason)] += 1
             progress.advance(governed.batch.num_rows)
         progress.close()
         manifest: dict[str, Any] = {
