@@ -18,7 +18,6 @@ from govflow.engine import AUDIT_SCHEMA, output_schema
 from govflow.io import InputSource, RouteTarget, RouteWriter, open_input, read_manifest
 from govflow.pipeline import DEFAULT_BATCH_SIZE, Pipeline
 
-
 # Reasons name the line or row they come from; the manifest counts them by kind.
 _ROW_NUMBER = re.compile(r"\b(line|row) \d+")
 
