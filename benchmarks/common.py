@@ -208,7 +208,7 @@ def write_json(path: Path, figures: Mapping[str, Any]) -> None:
 def _presidio_recognizer_classes_only() -> Iterator[None]:
     """Make Presidio's registry loader resolve recognizer names to Presidio's own classes.
 
-    The loader looks each configured name (``IbanRecognizer``, ``UsSsnRecognizer``, ...) up among all
+    The loader looks each configured name (``GovflowIbanRecognizer``, ``GovflowUsSsnRecognizer``, ...) up among all
     subclasses of ``EntityRecognizer`` in the process, in set order. govflow defines classes with the
     same names, so once govflow is imported the default registry would get govflow's recognizers (or
     fail on their constructor arguments) at random. The baseline must be Presidio as shipped.

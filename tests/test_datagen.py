@@ -521,3 +521,28 @@ def test_write_demo_files(tmp_path: Path) -> None:
             assert text_row["date_of_birth"] == original["date_of_birth"].isoformat()
             assert dt.datetime.fromisoformat(text_row["created_at"]) == original["created_at"]
             assert text_row["national_id"] == original["national_id"]
+
+
+def test_same_seed_same_table_in_every_process() -> None:
+    """Faker locales that build lists from sets must not make the table depend on PYTHONHASHSEED."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import hashlib; from govflow.datagen import generate_customers; "
+        "t, _ = generate_customers(400, seed=0); print(hashlib.sha256(str(t.to_pylist()).encode()).hexdigest())"
+    )
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": src},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1

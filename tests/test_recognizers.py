@@ -36,17 +36,17 @@ from stdnum.ru import inn
 from stdnum.za import idnr as za_idnr
 
 from govflow.detect.evidence import COUNTRY_KEY, ENTITY_COUNTRY, evidence_recognizers, phone_country
-from govflow.detect.financial import IbanRecognizer, PaymentCardRecognizer, card_brand
+from govflow.detect.financial import GovflowIbanRecognizer, GovflowPaymentCardRecognizer, card_brand
 from govflow.detect.national_ids import (
     BARE_FORMAT,
     CHECKED,
     FORMAT,
     STRONG,
     WEAK,
-    UkNhsRecognizer,
-    UsSsnRecognizer,
+    GovflowUkNhsRecognizer,
+    GovflowUsSsnRecognizer,
 )
-from govflow.detect.phones import InternationalPhoneRecognizer
+from govflow.detect.phones import GovflowInternationalPhoneRecognizer
 
 DIGITS = string.digits
 SAMPLES = 6  # generated values per case
@@ -615,7 +615,7 @@ def test_every_national_id_entity_has_a_recognizer_and_country() -> None:
 
 def test_recognizers_are_built_for_any_language() -> None:
     assert {r.supported_language for r in evidence_recognizers("de")} == {"de"}
-    assert UkNhsRecognizer(context=["nhs_no"]).context == ["nhs_no"]
+    assert GovflowUkNhsRecognizer(context=["nhs_no"]).context == ["nhs_no"]
 
 
 def test_presidio_patterns_mirror_the_compiled_ones_for_prefiltering() -> None:
@@ -674,7 +674,7 @@ def test_phone_edge_cases() -> None:
 
 
 def test_phone_recognizer_skips_text_without_international_prefix() -> None:
-    recognizer = InternationalPhoneRecognizer()
+    recognizer = GovflowInternationalPhoneRecognizer()
     assert recognizer.analyze("020 7946 0958 and 212-555-0198", ["PHONE_NUMBER"]) == []
 
 
@@ -752,7 +752,23 @@ def test_engine_finds_nothing_in_lookalikes(analyzer: AnalyzerEngine) -> None:
 
 
 def test_standalone_recognizers_accept_direct_construction() -> None:
-    for cls in (UsSsnRecognizer, IbanRecognizer, PaymentCardRecognizer, InternationalPhoneRecognizer):
+    for cls in (
+        GovflowUsSsnRecognizer,
+        GovflowIbanRecognizer,
+        GovflowPaymentCardRecognizer,
+        GovflowInternationalPhoneRecognizer,
+    ):
         recognizer = cls()
         assert recognizer.supported_language == "en"
         assert recognizer.name == cls.__name__
+
+
+def test_presidio_default_registry_is_untouched_by_govflow() -> None:
+    """Presidio picks recognizer classes by name from every loaded subclass: ours must not shadow its own."""
+    import presidio_analyzer.predefined_recognizers as presidio_predefined
+
+    from govflow.detect.evidence import evidence_recognizers
+
+    presidio_names = {n for n in dir(presidio_predefined) if n.endswith("Recognizer")}
+    ours = {type(r).__name__ for r in evidence_recognizers()}
+    assert not ours & presidio_names

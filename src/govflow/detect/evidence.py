@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from presidio_analyzer import EntityRecognizer
 
-from govflow.detect.financial import IbanRecognizer, PaymentCardRecognizer
+from govflow.detect.financial import GovflowIbanRecognizer, GovflowPaymentCardRecognizer
 from govflow.detect.national_ids import COUNTRY_KEY, NATIONAL_ID_RECOGNIZERS
-from govflow.detect.phones import InternationalPhoneRecognizer, phone_country
+from govflow.detect.phones import GovflowInternationalPhoneRecognizer, phone_country
 
 __all__ = ["COUNTRY_KEY", "ENTITY_COUNTRY", "evidence_recognizers", "phone_country"]
 
@@ -26,7 +26,7 @@ def evidence_recognizers(language: str = "en") -> list[EntityRecognizer]:
     """
     return [
         *(cls(supported_language=language) for cls in NATIONAL_ID_RECOGNIZERS),
-        IbanRecognizer(supported_language=language),
-        PaymentCardRecognizer(supported_language=language),
-        InternationalPhoneRecognizer(supported_language=language),
+        GovflowIbanRecognizer(supported_language=language),
+        GovflowPaymentCardRecognizer(supported_language=language),
+        GovflowInternationalPhoneRecognizer(supported_language=language),
     ]

@@ -48,7 +48,7 @@ def card_brand(number: str) -> str | None:
     return None
 
 
-class IbanRecognizer(CountryPatternRecognizer):
+class GovflowIbanRecognizer(CountryPatternRecognizer):
     """IBAN, compact or in groups of four: ISO 7064 MOD 97-10 check digits plus the country's BBAN
     structure from the SWIFT registry (``stdnum.iban``). The country is the first two letters."""
 
@@ -64,7 +64,7 @@ class IbanRecognizer(CountryPatternRecognizer):
         return value[:2]
 
 
-class PaymentCardRecognizer(CountryPatternRecognizer):
+class GovflowPaymentCardRecognizer(CountryPatternRecognizer):
     """Payment card number: Luhn check digit and a network's IIN range and length (:func:`card_brand`).
     Grouped forms (4-4-4-4[-3], Amex 4-6-5, Diners 4-6-4) are distinctive; a bare run is less so."""
 

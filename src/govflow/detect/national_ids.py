@@ -179,7 +179,7 @@ class NationalIdRecognizer(CountryPatternRecognizer):
     COUNTRY: ClassVar[str]
 
 
-class UkNhsRecognizer(NationalIdRecognizer):
+class GovflowUkNhsRecognizer(NationalIdRecognizer):
     """NHS number: 10 digits, mod-11 check digit (NHS Data Dictionary; ``stdnum.gb.nhs``).
 
     ``3 3 4`` with spaces is the NHS display standard. Dashed ``3-3-4`` is also the shape of a US phone
@@ -199,7 +199,7 @@ class UkNhsRecognizer(NationalIdRecognizer):
 _NINO_INVALID_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
 
 
-class UkNinoRecognizer(NationalIdRecognizer):
+class GovflowUkNinoRecognizer(NationalIdRecognizer):
     """National Insurance number: no checksum; letter rules from HMRC's NIM39110 (first letter not
     D F I Q U V, second not D F I O Q U V, prefixes BG GB KN NK NT TN ZZ never issued), suffix A-D."""
 
@@ -213,7 +213,7 @@ class UkNinoRecognizer(NationalIdRecognizer):
         return value[:2] not in _NINO_INVALID_PREFIXES
 
 
-class UsSsnRecognizer(NationalIdRecognizer):
+class GovflowUsSsnRecognizer(NationalIdRecognizer):
     """Social Security number: no checksum; SSA range rules (area not 000/666/9xx, group not 00, serial
     not 0000, known advertising numbers) via ``stdnum.us.ssn``."""
 
@@ -227,7 +227,7 @@ class UsSsnRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(ssn.is_valid)
 
 
-class UsItinRecognizer(NationalIdRecognizer):
+class GovflowUsItinRecognizer(NationalIdRecognizer):
     """Individual Taxpayer Identification number: no checksum; IRS ranges (area 9xx, group 70-88, 90-92,
     94-99) via ``stdnum.us.itin``."""
 
@@ -241,7 +241,7 @@ class UsItinRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(itin.is_valid)
 
 
-class CaSinRecognizer(NationalIdRecognizer):
+class GovflowCaSinRecognizer(NationalIdRecognizer):
     """Social Insurance number: 9 digits, Luhn, first digit not 0 or 8 (``stdnum.ca.sin``)."""
 
     ENTITY = "CA_SIN"
@@ -254,7 +254,7 @@ class CaSinRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(sin.is_valid)
 
 
-class DeTaxIdRecognizer(NationalIdRecognizer):
+class GovflowDeTaxIdRecognizer(NationalIdRecognizer):
     """Steuerliche Identifikationsnummer: 11 digits, one digit repeated in the first ten, ISO 7064
     MOD 11,10 check digit (``stdnum.de.idnr``). Few random runs pass both rules."""
 
@@ -265,7 +265,7 @@ class DeTaxIdRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(de_idnr.is_valid)
 
 
-class FrNirRecognizer(NationalIdRecognizer):
+class GovflowFrNirRecognizer(NationalIdRecognizer):
     """INSEE/NIR (numéro de sécurité sociale): 13 characters (2A/2B for Corsica) and a 2-digit key,
     97 - (number mod 97) (``stdnum.fr.nir``)."""
 
@@ -276,7 +276,7 @@ class FrNirRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(nir.is_valid)
 
 
-class EsNifRecognizer(NationalIdRecognizer):
+class GovflowEsNifRecognizer(NationalIdRecognizer):
     """DNI/NIF of Spanish nationals: 8 digits (or K/L/M + 7) and a mod-23 check letter
     (``stdnum.es.nif``, which applies ``stdnum.es.dni``)."""
 
@@ -287,7 +287,7 @@ class EsNifRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(nif.is_valid)
 
 
-class EsNieRecognizer(NationalIdRecognizer):
+class GovflowEsNieRecognizer(NationalIdRecognizer):
     """NIE of foreign residents: X/Y/Z (read as 0/1/2) + 7 digits and the DNI mod-23 check letter
     (``stdnum.es.nie``)."""
 
@@ -301,7 +301,7 @@ class EsNieRecognizer(NationalIdRecognizer):
 _CF_DIGIT = "[0-9LMNPQRSTUV]"  # a digit, or its omocodia letter substitute
 
 
-class ItFiscalCodeRecognizer(NationalIdRecognizer):
+class GovflowItFiscalCodeRecognizer(NationalIdRecognizer):
     """Codice fiscale: 16 characters (name letters, encoded birth date and place) and a check letter
     from the odd/even position tables of DM 23/12/1976 (``stdnum.it.codicefiscale``)."""
 
@@ -318,7 +318,7 @@ class ItFiscalCodeRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(codicefiscale.is_valid)
 
 
-class NlBsnRecognizer(NationalIdRecognizer):
+class GovflowNlBsnRecognizer(NationalIdRecognizer):
     """Burgerservicenummer: 9 digits passing the "11-proef" (weights 9..2 and -1, ``stdnum.nl.bsn``)."""
 
     ENTITY = "NL_BSN"
@@ -331,7 +331,7 @@ class NlBsnRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(bsn.is_valid)
 
 
-class PlPeselRecognizer(NationalIdRecognizer):
+class GovflowPlPeselRecognizer(NationalIdRecognizer):
     """PESEL: birth date (century in the month) + serial + weighted mod-10 check digit
     (``stdnum.pl.pesel``). The regex admits only month codes of living people (1900s: 01-12, 2000s:
     21-32): 11-digit phone numbers stored without ``+`` then rarely reach the check digit."""
@@ -343,7 +343,7 @@ class PlPeselRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(pesel.is_valid)
 
 
-class BrCpfRecognizer(NationalIdRecognizer):
+class GovflowBrCpfRecognizer(NationalIdRecognizer):
     """CPF: 9 digits and two mod-11 check digits (``stdnum.br.cpf``); 1 in 100 random runs pass."""
 
     ENTITY = "BR_CPF"
@@ -356,7 +356,7 @@ class BrCpfRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(cpf.is_valid)
 
 
-class CnResidentIdRecognizer(NationalIdRecognizer):
+class GovflowCnResidentIdRecognizer(NationalIdRecognizer):
     """Resident identity card number: region code, birth date, serial and an ISO 7064 MOD 11-2 check
     character (X = 10); region and date are checked too (``stdnum.cn.ric``)."""
 
@@ -367,7 +367,7 @@ class CnResidentIdRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(ric.is_valid)
 
 
-class RuInnRecognizer(NationalIdRecognizer):
+class GovflowRuInnRecognizer(NationalIdRecognizer):
     """ИНН taxpayer number (``stdnum.ru.inn``): 12 digits with two weighted mod-11 check digits for
     persons; 10 digits with one for organisations, which is also how order numbers look, so needs context."""
 
@@ -381,7 +381,7 @@ class RuInnRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(inn.is_valid)
 
 
-class RuSnilsRecognizer(NationalIdRecognizer):
+class GovflowRuSnilsRecognizer(NationalIdRecognizer):
     """СНИЛС: 9 digits and a 2-digit control number, sum(digit × (9 - i)) mod 101 with 100 → 00
     (Pension Fund of Russia rules)."""
 
@@ -398,7 +398,7 @@ class RuSnilsRecognizer(NationalIdRecognizer):
         return weighted_sum(value[:9], range(9, 0, -1)) % 101 % 100 == int(value[9:])
 
 
-class InAadhaarRecognizer(NationalIdRecognizer):
+class GovflowInAadhaarRecognizer(NationalIdRecognizer):
     """Aadhaar: 12 digits, first not 0/1, not a palindrome, Verhoeff check digit (UIDAI;
     ``stdnum.in_.aadhaar``)."""
 
@@ -412,7 +412,7 @@ class InAadhaarRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(aadhaar.is_valid)
 
 
-class InPanRecognizer(NationalIdRecognizer):
+class GovflowInPanRecognizer(NationalIdRecognizer):
     """Permanent Account Number: no checksum; AAAAA9999A with the 4th letter a holder type
     (``stdnum.in_.pan``)."""
 
@@ -423,7 +423,7 @@ class InPanRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(pan.is_valid)
 
 
-class JpMyNumberRecognizer(NationalIdRecognizer):
+class GovflowJpMyNumberRecognizer(NationalIdRecognizer):
     """Individual Number (マイナンバー): 11 digits and a weighted mod-11 check digit (``stdnum.jp.in_``)."""
 
     ENTITY = "JP_MY_NUMBER"
@@ -436,7 +436,7 @@ class JpMyNumberRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(jp_in.is_valid)
 
 
-class KrRrnRecognizer(NationalIdRecognizer):
+class GovflowKrRrnRecognizer(NationalIdRecognizer):
     """Resident registration number: YYMMDD (not in the future), century/sex digit 1-8, place code and
     a weighted mod-11 check digit (``stdnum.kr.rrn``). A bare 13-digit run is also an epoch-millisecond
     timestamp (about 1 in 100 pass), so that form needs context."""
@@ -462,7 +462,7 @@ _NRIC_CHECK: dict[str, tuple[int, str]] = {
 }
 
 
-class SgNricFinRecognizer(NationalIdRecognizer):
+class GovflowSgNricFinRecognizer(NationalIdRecognizer):
     """NRIC/FIN: prefix S/T/F/G/M, 7 digits weighted 2 7 6 5 4 3 2 and a check letter per prefix."""
 
     ENTITY = "SG_NRIC_FIN"
@@ -476,7 +476,7 @@ class SgNricFinRecognizer(NationalIdRecognizer):
         return letters[(offset + weighted_sum(value[1:8], (2, 7, 6, 5, 4, 3, 2))) % 11] == value[8]
 
 
-class AuTfnRecognizer(NationalIdRecognizer):
+class GovflowAuTfnRecognizer(NationalIdRecognizer):
     """Tax File Number: 8 or 9 digits, weighted sum mod 11 == 0 (ATO; ``stdnum.au.tfn``)."""
 
     ENTITY = "AU_TFN"
@@ -489,7 +489,7 @@ class AuTfnRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(tfn.is_valid)
 
 
-class AuMedicareRecognizer(NationalIdRecognizer):
+class GovflowAuMedicareRecognizer(NationalIdRecognizer):
     """Medicare card number: first digit 2-6, 9th digit = digits 1-8 weighted 1 3 7 9 1 3 7 9 mod 10,
     then the issue number (and optionally the individual reference number)."""
 
@@ -506,7 +506,7 @@ class AuMedicareRecognizer(NationalIdRecognizer):
         return weighted_sum(value[:8], (1, 3, 7, 9, 1, 3, 7, 9)) % 10 == int(value[8])
 
 
-class ZaIdRecognizer(NationalIdRecognizer):
+class GovflowZaIdRecognizer(NationalIdRecognizer):
     """South African ID number: YYMMDD, serial, citizenship 0/1 and a Luhn check digit
     (``stdnum.za.idnr``)."""
 
@@ -517,7 +517,7 @@ class ZaIdRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(za_idnr.is_valid)
 
 
-class ChAhvRecognizer(NationalIdRecognizer):
+class GovflowChAhvRecognizer(NationalIdRecognizer):
     """AHV/AVS number: 756 (Switzerland's ISO numeric code) + 9 digits + EAN-13 check digit
     (``stdnum.ch.ssn``)."""
 
@@ -531,7 +531,7 @@ class ChAhvRecognizer(NationalIdRecognizer):
     is_valid = staticmethod(ch_ssn.is_valid)
 
 
-class SaNationalIdRecognizer(NationalIdRecognizer):
+class GovflowSaNationalIdRecognizer(NationalIdRecognizer):
     """Saudi national ID (starts 1) or Iqama (starts 2): 10 digits, Luhn check over all ten (the
     published scheme doubles odd positions). Epoch seconds look alike, so it needs context."""
 
@@ -543,31 +543,31 @@ class SaNationalIdRecognizer(NationalIdRecognizer):
 
 
 NATIONAL_ID_RECOGNIZERS: tuple[type[NationalIdRecognizer], ...] = (
-    UkNhsRecognizer,
-    UkNinoRecognizer,
-    UsSsnRecognizer,
-    UsItinRecognizer,
-    CaSinRecognizer,
-    DeTaxIdRecognizer,
-    FrNirRecognizer,
-    EsNifRecognizer,
-    EsNieRecognizer,
-    ItFiscalCodeRecognizer,
-    NlBsnRecognizer,
-    PlPeselRecognizer,
-    BrCpfRecognizer,
-    CnResidentIdRecognizer,
-    RuInnRecognizer,
-    RuSnilsRecognizer,
-    InAadhaarRecognizer,
-    InPanRecognizer,
-    JpMyNumberRecognizer,
-    KrRrnRecognizer,
-    SgNricFinRecognizer,
-    AuTfnRecognizer,
-    AuMedicareRecognizer,
-    ZaIdRecognizer,
-    ChAhvRecognizer,
-    SaNationalIdRecognizer,
+    GovflowUkNhsRecognizer,
+    GovflowUkNinoRecognizer,
+    GovflowUsSsnRecognizer,
+    GovflowUsItinRecognizer,
+    GovflowCaSinRecognizer,
+    GovflowDeTaxIdRecognizer,
+    GovflowFrNirRecognizer,
+    GovflowEsNifRecognizer,
+    GovflowEsNieRecognizer,
+    GovflowItFiscalCodeRecognizer,
+    GovflowNlBsnRecognizer,
+    GovflowPlPeselRecognizer,
+    GovflowBrCpfRecognizer,
+    GovflowCnResidentIdRecognizer,
+    GovflowRuInnRecognizer,
+    GovflowRuSnilsRecognizer,
+    GovflowInAadhaarRecognizer,
+    GovflowInPanRecognizer,
+    GovflowJpMyNumberRecognizer,
+    GovflowKrRrnRecognizer,
+    GovflowSgNricFinRecognizer,
+    GovflowAuTfnRecognizer,
+    GovflowAuMedicareRecognizer,
+    GovflowZaIdRecognizer,
+    GovflowChAhvRecognizer,
+    GovflowSaNationalIdRecognizer,
 )
 """Every national-ID recognizer class, in the order of govflow's country table."""

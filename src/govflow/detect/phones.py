@@ -51,7 +51,7 @@ def phone_country(text: str, default_region: str | None) -> str | None:
     return _iso_country(number) if phonenumbers.is_valid_number(number) else None
 
 
-class InternationalPhoneRecognizer(LocalRecognizer):
+class GovflowInternationalPhoneRecognizer(LocalRecognizer):
     """Phone numbers written with +CC or 00CC that libphonenumber finds VALID (right length and a range
     in use for that country). Timestamps, order ids, SKUs and tracking numbers carry no international
     prefix, so text without one is skipped before the (slow) matcher runs."""
