@@ -12,6 +12,9 @@ import pytest
 import govflow
 
 REPO = Path(__file__).resolve().parents[1]
+# A key for tests only (the default pack tokenises, so it needs one); subprocesses inherit it.
+TEST_KEY_HEX = "7e57" * 16
+os.environ.setdefault("GOVFLOW_KEY", TEST_KEY_HEX)
 
 
 @pytest.fixture(scope="session")

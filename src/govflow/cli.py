@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -58,6 +59,7 @@ def _print_run(manifest: dict[str, Any], seconds: float, out: Path) -> None:
     print(f"govflow run: {rows:,} rows in {seconds:.1f}s, policy version {manifest['policy_version'][:12]}")
     for name, route in manifest["routes"].items():
         print(f"  {name:<12} {route['zone']:<11} {route['rows']:>10,} rows  -> {out / route['path']}")
+    print(f"  egress gate stopped {manifest.get('egress_gate_stopped', 0):,} rows")
     for reason, count in manifest.get("on_error_reasons", {}).items():
         print(f"  on_error: {count:,} x {reason}")
     print(f"  audit -> {out / manifest['audit']}; manifest -> {out / 'manifest.json'}")
@@ -113,6 +115,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from govflow.pipeline import Pipeline
     from govflow.runner import run_file
 
+    if not os.environ.get("GOVFLOW_KEY"):
+        from govflow.mask.keys import DEMO_KEY_HEX
+
+        os.environ["GOVFLOW_KEY"] = DEMO_KEY_HEX
+        print("govflow demo: GOVFLOW_KEY is not set, so the public demo key is used (never for real data)")
     out = Path(args.out)
     data_dir = out / "input"
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,9 @@ from govflow.detect.profile import LeafProfile, TableProfile, hinted_date_column
 from govflow.detect.record_context import Needle, echo_needles, record_findings
 from govflow.detect.stack import DetectionStack
 from govflow.leaves import Leaf, UnsupportedColumn, leaves_of, replace_leaves
-from govflow.mask.operators import MaskingError, ProfileMasker
+from govflow.mask.keyring import load_keyring
+from govflow.mask.keys import Key, MissingKeyError
+from govflow.mask.operators import Masked, MaskingError, ProfileMasker, uses_keys
 from govflow.policy.loader import policy_version
 from govflow.policy.models import Policy
 from govflow.route.decide import ERROR_RULE, RecordTags, decide
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 # Values that stand for "no value" in hinted columns: not personal data, so not a finding.
 PLACEHOLDERS = frozenset({"n/a", "na", "n.a.", "none", "null", "nil", "unknown", "tbd", "not provided", "-"})
+EGRESS_GATE = "egress gate"
 GOV_COLUMNS = ("gov_sensitivity", "gov_jurisdictions", "gov_regulations", "gov_entities", "gov_route")
 _STR_LIST = pa.list_(pa.string())
 GOV_FIELDS = [
@@ -60,6 +63,7 @@ AUDIT_SCHEMA = pa.schema(
         pa.field("entities", _STR_LIST),
         pa.field("regulations", _STR_LIST),
         pa.field("masked_columns", _STR_LIST),
+        pa.field("key_id", pa.string()),
         pa.field("policy_version", pa.string()),
     ]
 )
@@ -83,6 +87,7 @@ class _LeafScan:
 
     leaf: Leaf
     column: str
+    column_index: int
     profile: LeafProfile
     codes: np.ndarray  # per leaf element: index into `uniques`, -1 for null
     uniques: list[str]
@@ -99,6 +104,10 @@ class GovernedBatch:
     batch: pa.RecordBatch  # input columns masked per route + gov_* columns, input row order
     audit: pa.RecordBatch
     routes: np.ndarray  # destination name per row (object array)
+
+
+MaskerLabel = tuple[str, str | None]  # (masking profile, key name)
+MaskLabel = tuple[str, str | None, bool]  # (masking profile, key name, egress-gated)
 
 
 class _Vocabulary:
@@ -137,15 +146,31 @@ class Engine:
         self.stack = stack or DetectionStack(policy)
         self.sensitivity = SensitivityRules(policy.sensitivity)
         self.jurisdictions = JurisdictionRules(policy.jurisdictions)
-        self.maskers = {name: ProfileMasker(name, profile) for name, profile in policy.masking.items()}
+        keyed = [name for name, profile in policy.masking.items() if uses_keys(profile)]
+        try:
+            self.keys: dict[str, Key] = load_keyring(policy.keys) if keyed else {}
+        except MissingKeyError as exc:
+            raise MissingKeyError(f"masking profile(s) {keyed} use keyed operators, so {exc}") from None
+        self.maskers: dict[MaskerLabel, ProfileMasker] = {}
+        for name, profile in policy.masking.items():
+            for key_name in self.keys if name in keyed else [None]:
+                key = self.keys[key_name] if key_name else None
+                self.maskers[(name, key_name)] = ProfileMasker(name, profile, key)
         self.destination_names = list(policy.destinations)
+
+    def key_name_for(self, jurisdictions: Sequence[str]) -> str:
+        """The keyring entry for a record: the first listed jurisdiction it belongs to, else the default."""
+        for jurisdiction, name in self.policy.keys.by_jurisdiction.items():
+            if jurisdiction in jurisdictions:
+                return name
+        return "default"
 
     def profile(self, sample: pa.Table) -> TableProfile:
         return profile_table(self.policy, self.stack, sample.slice(0, self.policy.settings.profile_sample_size))
 
     # -- detection ---------------------------------------------------------------------------------
 
-    def _scan_leaf(self, leaf: Leaf, column: str, profile: LeafProfile) -> _LeafScan:
+    def _scan_leaf(self, leaf: Leaf, column: str, column_index: int, profile: LeafProfile) -> _LeafScan:
         encoded = leaf.values.dictionary_encode()
         uniques: list[str] = encoded.dictionary.to_pylist()
         codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -163,7 +188,7 @@ class Engine:
                 if source and f.country:
                     ev.append(Evidence(f.country, source, leaf.name))
             evidence.append(sorted(set(ev)))
-        return _LeafScan(leaf, column, profile, codes, uniques, findings, problems, evidence)
+        return _LeafScan(leaf, column, column_index, profile, codes, uniques, findings, problems, evidence)
 
     def _detect(
         self, uniques: list[str], leaf: str, column: str, profile: LeafProfile, problems: list[str | None]
@@ -258,7 +283,7 @@ class Engine:
                 reasons[bad & (reasons == None)] = str(exc)  # noqa: E711 - numpy elementwise
                 continue
             for leaf in column_leaves:
-                scans.append(self._scan_leaf(leaf, name, profile.for_leaf(leaf, name)))
+                scans.append(self._scan_leaf(leaf, name, i, profile.for_leaf(leaf, name)))
         return scans
 
     def _add_record_context(self, scans: list[_LeafScan], n: int) -> None:
@@ -357,10 +382,12 @@ class Engine:
             tag_rows.append((tags, [e.render() for e in used], destination, rule))
         del unique_sigs
 
-        routes = np.array([tag_rows[k][2] for k in range(len(tag_rows))], dtype=object)[inverse]
-        rules = np.array([tag_rows[k][3] for k in range(len(tag_rows))], dtype=object)[inverse]
-        masked_columns, routes, rules = self._mask(batch, scans, routes, rules, reasons)
-        return self._assemble(batch, row_offset, tag_rows, inverse, routes, rules, reasons, masked_columns)
+        routes = np.array([t[2] for t in tag_rows], dtype=object)[inverse]
+        rules = np.array([t[3] for t in tag_rows], dtype=object)[inverse]
+        key_names = np.array([self.key_name_for(t[0].jurisdictions) for t in tag_rows], dtype=object)[inverse]
+        masked_columns, routes, rules = self._mask(batch, scans, routes, rules, key_names, reasons)
+        key_ids = self._key_ids(routes, key_names, masked_columns)
+        return self._assemble(batch, row_offset, tag_rows, inverse, routes, rules, reasons, masked_columns, key_ids)
 
     # -- masking -----------------------------------------------------------------------------------
 
@@ -370,12 +397,14 @@ class Engine:
         scans: list[_LeafScan],
         routes: np.ndarray,
         rules: np.ndarray,
+        key_names: np.ndarray,
         reasons: np.ndarray,
     ) -> tuple[dict[int, tuple[pa.Array, np.ndarray]], np.ndarray, np.ndarray]:
-        """Masked columns (column index -> (array, rows changed)); masking failures re-route to on_error."""
+        """Masked columns (column index -> (array, rows changed)). Records whose masking failed, or whose
+        masked output the egress gate stops, are re-routed to on_error and masked for it instead."""
         for _attempt in range(2):
             failures = np.zeros(len(routes), dtype=bool)
-            masked = self._mask_once(batch, scans, routes, failures, reasons)
+            masked = self._mask_once(batch, scans, routes, key_names, failures, reasons)
             if not failures.any():
                 return masked, routes, rules
             routes = routes.copy()
@@ -384,50 +413,106 @@ class Engine:
             rules[failures] = ERROR_RULE
         raise MaskingError("masking failed for the on_error destination too")
 
+    def _record_labels(self, routes: np.ndarray, key_names: np.ndarray) -> tuple[np.ndarray, list[MaskLabel]]:
+        """Per record, the index of its (masking profile, key name, gated) label; -1 when its destination
+        does not mask. Records with equal labels are masked identically, so each label is done once."""
+        ids = np.full(len(routes), -1, dtype=np.int64)
+        labels: list[MaskLabel] = []
+        gate = self.policy.egress_gate.enabled
+        for destination in sorted(set(routes.tolist())):
+            spec = self.policy.destinations[destination]
+            if spec.masking is None:
+                continue
+            keyed = (spec.masking, "default") in self.maskers
+            selected = routes == destination
+            for key_name in sorted(set(key_names[selected].tolist())) if keyed else [None]:
+                rows = selected & (key_names == key_name) if keyed else selected
+                ids[rows] = len(labels)
+                labels.append((spec.masking, key_name, gate and spec.zone == "external"))
+        return ids, labels
+
     def _mask_once(
         self,
         batch: pa.RecordBatch,
         scans: list[_LeafScan],
         routes: np.ndarray,
+        key_names: np.ndarray,
         failures: np.ndarray,
         reasons: np.ndarray,
     ) -> dict[int, tuple[pa.Array, np.ndarray]]:
-        profile_of_route = {d: self.policy.destinations[d].masking for d in self.destination_names}
-        record_profiles = np.array([profile_of_route[r] for r in routes], dtype=object)
+        record_labels, labels = self._record_labels(routes, key_names)
         by_column: dict[int, dict[tuple[str, ...], tuple[pa.Array, pa.Array]]] = {}
         changed_rows: dict[int, np.ndarray] = {}
-        names = batch.schema.names
         for scan in scans:
             rows = scan.record_rows()
-            element_profiles = record_profiles[rows]
+            element_labels = record_labels[rows]
             has_findings = np.array([bool(f) for f in scan.findings] + [False], dtype=bool)[scan.codes]
             result = scan.leaf.values
             changed = np.zeros(len(scan.codes), dtype=bool)
-            for profile_name in {p for p in element_profiles[has_findings] if p is not None}:
-                masker = self.maskers[profile_name]
-                selected = has_findings & (element_profiles == profile_name)
+            for label in np.unique(element_labels[has_findings & (element_labels >= 0)]).tolist():
+                profile_name, key_name, gated = labels[label]
+                selected = has_findings & (element_labels == label)
                 masked_uniques: list[str | None] = list(scan.uniques)
-                bad_uniques = np.zeros(len(scan.uniques) + 1, dtype=bool)
-                for u in np.unique(scan.codes[selected]):
+                stopped: dict[int, str] = {}
+                masked: dict[int, Masked] = {}
+                for u in np.unique(scan.codes[selected]).tolist():
                     try:
-                        masked_uniques[u] = masker.mask(scan.uniques[u], scan.findings[u])
+                        masked[u] = self.maskers[(profile_name, key_name)].mask(scan.uniques[u], scan.findings[u])
+                        masked_uniques[u] = masked[u].text
                     except MaskingError as exc:
-                        bad_uniques[u] = True
-                        masked_uniques[u] = None
+                        stopped[u] = f"masking failed in column {scan.leaf.name!r}"
                         log.warning("%s (column %r)", exc, scan.leaf.name)
-                bad = selected & bad_uniques[scan.codes]
-                if bad.any():
+                if gated:
+                    stopped.update(self._egress_gate(scan, masked))
+                for u, reason in stopped.items():
+                    bad = selected & (scan.codes == u)
                     failures[rows[bad]] = True
-                    reasons[rows[bad]] = f"masking failed in column {scan.leaf.name!r}"
+                    reasons[rows[bad]] = reason
                 taken = pa.array(masked_uniques, pa.string()).take(pa.array(np.where(scan.codes < 0, 0, scan.codes)))
                 result = pc.if_else(pa.array(selected), taken, result)
                 changed |= selected
             if changed.any():
-                column_index = names.index(scan.column)
-                by_column.setdefault(column_index, {})[scan.leaf.path] = (result, pa.array(changed))
-                flags = changed_rows.setdefault(column_index, np.zeros(len(routes), dtype=bool))
+                by_column.setdefault(scan.column_index, {})[scan.leaf.path] = (result, pa.array(changed))
+                flags = changed_rows.setdefault(scan.column_index, np.zeros(len(routes), dtype=bool))
                 flags[rows[changed]] = True
         return {i: (replace_leaves(batch.column(i), leaves), changed_rows[i]) for i, leaves in by_column.items()}
+
+    def _egress_gate(self, scan: _LeafScan, masked: dict[int, Masked]) -> dict[int, str]:
+        """Re-scan masked values bound for an external zone; a finding outside the deliberate pseudonyms
+        stops every record holding that value. This makes "no raw PII leaves" a checked property."""
+        if not masked:
+            return {}
+        order = list(masked)
+        texts = [masked[u].text for u in order]
+        if scan.profile.mode == "text":
+            found = self.stack.scan_texts(texts)
+        else:
+            found = self.stack.scan_values(texts, scan.column, assume_context=scan.profile.assume_context)
+        threshold = self.policy.egress_gate.threshold
+        stopped = {}
+        for u, findings in zip(order, found, strict=True):
+            leaks = [
+                f
+                for f in findings
+                if f.score >= threshold and not any(a <= f.start and f.end <= b for a, b in masked[u].pseudonyms)
+            ]
+            if leaks:
+                kinds = ", ".join(sorted({f.entity_type for f in leaks}))
+                stopped[u] = f"{EGRESS_GATE}: {kinds} still detected in {scan.leaf.name!r} after masking"
+        return stopped
+
+    def _key_ids(
+        self, routes: np.ndarray, key_names: np.ndarray, masked_columns: dict[int, tuple[pa.Array, np.ndarray]]
+    ) -> list[str | None]:
+        """The key id (never the key) that masked each record, for the audit; None when no key was used."""
+        any_masked = np.zeros(len(routes), dtype=bool)
+        for _, changed in masked_columns.values():
+            any_masked |= changed
+        keyed_routes = {d for d, spec in self.policy.destinations.items() if (spec.masking, "default") in self.maskers}
+        return [
+            self.keys[k].key_id if m and r in keyed_routes else None
+            for r, k, m in zip(routes.tolist(), key_names.tolist(), any_masked.tolist(), strict=True)
+        ]
 
     # -- output ------------------------------------------------------------------------------------
 
@@ -441,6 +526,7 @@ class Engine:
         rules: np.ndarray,
         reasons: np.ndarray,
         masked_columns: dict[int, tuple[pa.Array, np.ndarray]],
+        key_ids: list[str | None],
     ) -> GovernedBatch:
         n = batch.num_rows
         names = batch.schema.names
@@ -470,6 +556,7 @@ class Engine:
                 entity_lists,
                 regulations,
                 pa.array(masked_names, _STR_LIST),
+                pa.array(key_ids, pa.string()),
                 pa.array([self.version] * n, pa.string()),
             ],
             schema=AUDIT_SCHEMA,
@@ -492,4 +579,5 @@ class Engine:
             rules,
             reasons,
             {},
+            [None] * n,
         )

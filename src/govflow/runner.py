@@ -14,7 +14,7 @@ from typing import Any, TextIO
 import pyarrow as pa
 
 from govflow import __version__
-from govflow.engine import AUDIT_SCHEMA, output_schema
+from govflow.engine import AUDIT_SCHEMA, EGRESS_GATE, output_schema
 from govflow.io import InputSource, RouteTarget, RouteWriter, open_input, read_manifest
 from govflow.pipeline import DEFAULT_BATCH_SIZE, Pipeline
 
@@ -119,6 +119,7 @@ def run_file(
             "input_rows": rows_in,
             "input_warnings": list(getattr(source, "warnings", [])),
             "on_error_reasons": dict(sorted(reasons.items())),
+            "egress_gate_stopped": sum(n for r, n in reasons.items() if r.startswith(EGRESS_GATE)),
             "routes": {},
         }
         path = writer.commit(manifest)

@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import InitVar, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -91,6 +92,10 @@ class Key:
         return f"Key(name={self.name!r}, key_id={self.key_id!r})"
 
     __str__ = __repr__
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython and Hypothesis pretty-print dataclasses field by field; send them to the safe repr."""
+        printer.text(repr(self))
 
 
 def _decode_base64(text: str) -> bytes | None:

@@ -1,22 +1,39 @@
 """Apply a masking profile to a value: only the detected spans change, everything else stays.
 
-Presidio's operator classes do the per-span work; spans are merged and replaced right to left here, so
-adjacent or space-separated entities can never be skipped (Presidio issue #1925).
+Presidio's operator classes do the per-span work for its operators; govflow's keyed operators (token,
+deterministic encryption, format-preserving encryption) and generalisation are pure functions. Spans
+are merged and replaced right to left here, so adjacent or space-separated entities can never be
+skipped (Presidio issue #1925).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from presidio_anonymizer.operators import Operator, OperatorsFactory, OperatorType
+from presidio_anonymizer.operators import OperatorsFactory, OperatorType
 
 from govflow.detect.findings import Finding
-from govflow.policy.models import MaskingProfile, OperatorSpec
+from govflow.mask.generalize import generalize
+from govflow.mask.keyed import encrypt_deterministic, fpe_encrypt, token
+from govflow.mask.keys import Key
+from govflow.policy.models import KEYED_OPERATORS, MaskingProfile, OperatorSpec
+
+Apply = Callable[[str, str], str]  # (span text, entity type) -> replacement
 
 
 class MaskingError(Exception):
     """A value could not be masked; the record is sent to on_error. Never carries the value."""
+
+
+@dataclass(frozen=True)
+class Masked:
+    """A masked value and the output spans that are deliberate pseudonyms (tokens, ciphertexts):
+    the egress gate does not count findings inside them."""
+
+    text: str
+    pseudonyms: tuple[tuple[int, int], ...]
 
 
 def _merge(findings: Sequence[Finding]) -> list[Finding]:
@@ -32,34 +49,88 @@ def _merge(findings: Sequence[Finding]) -> list[Finding]:
     return merged
 
 
-class ProfileMasker:
-    """One masking profile, with its Presidio operators built once and validated up front."""
+def uses_keys(profile: MaskingProfile) -> bool:
+    return any(spec.operator in KEYED_OPERATORS for spec in [profile.default, *profile.entities.values()])
 
-    def __init__(self, name: str, profile: MaskingProfile) -> None:
+
+class ProfileMasker:
+    """One masking profile with one key, its operators built and validated once."""
+
+    def __init__(self, name: str, profile: MaskingProfile, key: Key | None = None) -> None:
         self.name = name
+        self.key = key
         self._factory = OperatorsFactory()
         self._default = self._build(profile.default)
         self._by_entity = {entity: self._build(spec) for entity, spec in profile.entities.items()}
 
-    def _build(self, spec: OperatorSpec) -> tuple[Operator, dict[str, Any]]:
+    def _presidio(self, spec: OperatorSpec) -> Apply:
         operator = self._factory.create_operator_class(spec.operator, OperatorType.Anonymize)
         params = dict(spec.params)
         try:
             operator.validate({**params, "entity_type": "ENTITY"})
         except Exception as exc:
             raise MaskingError(f"masking profile {self.name!r}: {spec.operator} parameters: {exc}") from None
-        return operator, params
+        return lambda text, entity: str(operator.operate(text, {**params, "entity_type": entity}))
 
-    def mask(self, value: str, findings: Sequence[Finding]) -> str:
-        out = value
-        for f in reversed(_merge(findings)):
-            operator, params = self._by_entity.get(f.entity_type, self._default)
+    def _keyed(self, spec: OperatorSpec) -> Apply:
+        key = self.key
+        if key is None:
+            raise MaskingError(f"masking profile {self.name!r}: {spec.operator} needs a key")
+        params: dict[str, Any] = dict(spec.params)
+        if spec.operator == "token":
+            length = int(params.get("length", 16))
+            return lambda text, entity: token(text, entity, key, length=length)
+        if spec.operator == "encrypt_deterministic":
+            return lambda text, entity: encrypt_deterministic(text, key, associated=entity)
+        alphabet = str(params.get("alphabet", "digits"))
+        checksum = params.get("checksum")
+        fallback = self._presidio(OperatorSpec(operator="replace"))
+
+        def fpe(text: str, entity: str) -> str:
             try:
-                replacement = operator.operate(out[f.start : f.end], {**params, "entity_type": f.entity_type})
+                return fpe_encrypt(text, key, tweak_context=entity, alphabet=alphabet, checksum=checksum)
+            except ValueError:
+                return fallback(text, entity)  # too short to encrypt in place: replaced instead
+
+        return fpe
+
+    def _build(self, spec: OperatorSpec) -> tuple[Apply, bool]:
+        """(apply, output is a pseudonym)."""
+        if spec.operator in KEYED_OPERATORS:
+            return self._keyed(spec), True
+        if spec.operator == "generalize":
+            params = dict(spec.params)
+            kind = str(params.pop("kind", ""))
+            generalize("", kind, **params)  # unknown kinds fail now, not on the first record
+            return (lambda text, entity: generalize(text, kind, **params) or ""), True
+        return self._presidio(spec), False
+
+    def mask(self, value: str, findings: Sequence[Finding]) -> Masked:
+        out = value
+        spans = _merge(findings)
+        replaced: list[tuple[int, int, bool]] = []
+        for f in reversed(spans):
+            apply, pseudonym = self._by_entity.get(f.entity_type, self._default)
+            try:
+                replacement = apply(out[f.start : f.end], f.entity_type)
             except Exception as exc:
                 raise MaskingError(
-                    f"masking profile {self.name!r}: operator {type(operator).__name__} failed on a "
-                    f"{f.entity_type} ({type(exc).__name__})"
+                    f"masking profile {self.name!r}: masking a {f.entity_type} failed ({type(exc).__name__})"
                 ) from None
             out = out[: f.start] + replacement + out[f.end :]
-        return out
+            replaced.append((f.start, len(replacement) - (f.end - f.start), pseudonym))
+        return Masked(out, _pseudonym_spans(spans, replaced))
+
+
+def _pseudonym_spans(spans: list[Finding], replaced: list[tuple[int, int, bool]]) -> tuple[tuple[int, int], ...]:
+    """Output offsets of the pseudonymous replacements (spans shift by earlier replacements' growth)."""
+    growth = {start: delta for start, delta, _ in replaced}
+    pseudonym = {start: p for start, _, p in replaced}
+    out = []
+    shift = 0
+    for f in spans:
+        delta = growth[f.start]
+        if pseudonym[f.start]:
+            out.append((f.start + shift, f.end + shift + delta))
+        shift += delta
+    return tuple(out)

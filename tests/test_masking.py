@@ -1,0 +1,136 @@
+"""Masking in the pipeline: joinable tokens, keys per jurisdiction, missing keys, the egress gate."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+import govflow
+from conftest import TEST_KEY_HEX
+from govflow.datagen import generate_customers
+from govflow.mask.keys import MissingKeyError
+
+EXTEND = "extend: default\n"
+
+
+def pipeline_with(tmp_path: Path, text: str) -> govflow.Pipeline:
+    (tmp_path / "policy.yaml").write_text(EXTEND + text, encoding="utf-8")
+    return govflow.Pipeline.from_rules(tmp_path)
+
+
+def test_tokenised_email_join_gives_the_raw_join_counts(default_pipeline: govflow.Pipeline) -> None:
+    customers, _ = generate_customers(300, seed=2)
+    customers = customers.select(["email", "country", "order_id"])
+    emails = customers.column("email").to_pylist()
+    orders = pa.table({"email": [emails[i % 40] for i in range(500)], "amount": list(range(500))})
+    raw = customers.join(orders, "email").num_rows
+
+    governed = default_pipeline.run(customers)
+    external = governed.audit.filter(pc.equal(governed.audit.column("route"), "external")).column("record_index")
+    raw_external = customers.take(external).join(orders, "email").num_rows
+    masked_orders = default_pipeline.run(orders).routes["external"].select(["email", "amount"])
+    assert masked_orders.num_rows == orders.num_rows
+    masked_join = governed.routes["external"].select(["email"]).join(masked_orders, "email").num_rows
+    assert raw > raw_external > 0
+    assert masked_join == raw_external
+    assert not set(masked_orders.column("email").to_pylist()) & set(emails)
+
+
+def test_different_keys_give_different_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    table = pa.table({"email": ["jane@example.com"], "country": ["GB"]})
+    first = govflow.Pipeline.default().run(table).table.column("email")[0].as_py()
+    monkeypatch.setenv("GOVFLOW_KEY", "0f" * 32)
+    second = govflow.Pipeline.default().run(table).table.column("email")[0].as_py()
+    assert first.startswith("EMAIL_ADDRESS:") and second.startswith("EMAIL_ADDRESS:")
+    assert first != second
+
+
+def test_missing_key_fails_before_any_data_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GOVFLOW_KEY")
+    with pytest.raises(MissingKeyError) as info:
+        govflow.Pipeline.default()
+    message = str(info.value)
+    assert "GOVFLOW_KEY" in message and "external" in message and "token_hex" in message
+
+
+def test_missing_key_on_the_command_line_says_what_to_do(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    env = {k: v for k, v in os.environ.items() if k != "GOVFLOW_KEY"}
+    env["PYTHONPATH"] = str(REPO / "src")
+    data = tmp_path / "in.csv"
+    data.write_text("email\njane@example.com\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "govflow", "run", str(data), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 2 and "GOVFLOW_KEY is not set" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_keyring_per_jurisdiction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOVFLOW_KEY_EU", "e0" * 32)
+    pipe = pipeline_with(tmp_path, "keys:\n  named:\n    eu: {env: GOVFLOW_KEY_EU}\n  by_jurisdiction:\n    EU: eu\n")
+    table = pa.table({"email": ["jane@example.com", "jane@example.com"], "country": ["DE", "GB"]})
+    result = pipe.run(table)
+    de, gb = result.table.column("email").to_pylist()
+    assert de != gb
+    key_ids = result.audit.column("key_id").to_pylist()
+    assert key_ids[0].startswith("eu:") and key_ids[1].startswith("default:")
+
+
+def test_egress_gate_stops_what_masking_let_through(tmp_path: Path) -> None:
+    leaky = "masking:\n  external:\n    entities:\n      EMAIL_ADDRESS: keep\n"
+    table = pa.table({"email": ["jane@example.com", None], "country": ["GB", "GB"]})
+    audit = pipeline_with(tmp_path, leaky).run(table).audit.to_pylist()
+    assert audit[0]["route"] == "quarantine"
+    assert audit[0]["reason"] == "egress gate: EMAIL_ADDRESS still detected in 'email' after masking"
+    assert audit[1]["route"] == "external"
+
+
+def test_without_the_gate_the_leak_would_go_out(tmp_path: Path) -> None:
+    leaky = "masking:\n  external:\n    entities:\n      EMAIL_ADDRESS: keep\negress_gate: {enabled: false}\n"
+    table = pa.table({"email": ["jane@example.com"], "country": ["GB"]})
+    result = pipeline_with(tmp_path, leaky).run(table)
+    assert result.table.column("gov_route").to_pylist() == ["external"]
+    assert result.table.column("email").to_pylist() == ["jane@example.com"]
+
+
+def test_gate_ignores_deliberate_pseudonyms(default_pipeline: govflow.Pipeline) -> None:
+    """FPE turns an IBAN into another valid IBAN: the gate must not stop it for being one."""
+    table = pa.table({"iban": ["DE89370400440532013000"], "country": ["DE"]})
+    result = default_pipeline.run(table)
+    assert result.audit.column("route").to_pylist() == ["external"]
+    masked = result.table.column("iban")[0].as_py()
+    assert masked != "DE89370400440532013000" and masked.startswith("DE")
+
+
+def test_non_pii_columns_are_never_altered(default_pipeline: govflow.Pipeline) -> None:
+    table, truth = generate_customers(300, seed=4)
+    result = default_pipeline.run(table)
+    non_pii = [c for c, e in truth.column_entities.items() if e is None and c != "notes"]
+    assert "order_id" in non_pii and "tracking_number" in non_pii
+    for column in non_pii:
+        assert result.table.column(column).equals(table.column(column)), column
+
+
+def test_no_key_material_in_outputs_or_logs(
+    default_pipeline: govflow.Pipeline, caplog: pytest.LogCaptureFixture
+) -> None:
+    table, _ = generate_customers(80, seed=6)
+    with caplog.at_level(logging.DEBUG):
+        result = govflow.Pipeline.default().run(table)
+    everything = " ".join([caplog.text, str(result.table.to_pylist()), str(result.audit.to_pylist())])
+    assert TEST_KEY_HEX not in everything
+    assert bytes.fromhex(TEST_KEY_HEX).decode("latin-1") not in everything
