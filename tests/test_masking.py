@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 import govflow
 from conftest import TEST_KEY_HEX
 from govflow.datagen import generate_customers
+from govflow.io import read_route
 from govflow.mask.keys import MissingKeyError
 
 EXTEND = "extend: default\n"
@@ -134,3 +136,55 @@ def test_no_key_material_in_outputs_or_logs(
     everything = " ".join([caplog.text, str(result.table.to_pylist()), str(result.audit.to_pylist())])
     assert TEST_KEY_HEX not in everything
     assert bytes.fromhex(TEST_KEY_HEX).decode("latin-1") not in everything
+
+
+REVERSIBLE = """\
+masking:
+  external:
+    entities:
+      EMAIL_ADDRESS: encrypt_deterministic
+      IBAN_CODE: {operator: fpe, params: {checksum: iban}}
+"""
+
+
+def test_reveal_reverses_encryption_and_refuses_external_by_default(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "policy.yaml").write_text(EXTEND + REVERSIBLE, encoding="utf-8")
+    data = tmp_path / "in.csv"
+    data.write_text(
+        "email,iban,country,notes\n"
+        "jane@example.com,DE89370400440532013000,DE,write to jane@example.com\n"
+        "max@example.org,,GB,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert run_cli("run", str(data), "--rules", str(rules), "--out", str(out)).returncode == 0
+    external = read_route(out, "external").to_pylist()
+    assert external[0]["email"].startswith("siv1.") and external[0]["iban"] != "DE89370400440532013000"
+
+    refused = run_cli(
+        "reveal", str(out), "--route", "external", "--rules", str(rules), "--out", str(tmp_path / "r.parquet")
+    )
+    assert refused.returncode == 2 and "--allow-external" in refused.stderr
+
+    proc = run_cli(
+        "reveal",
+        str(out),
+        "--route",
+        "external",
+        "--rules",
+        str(rules),
+        "--out",
+        str(tmp_path / "r.parquet"),
+        "--allow-external",
+    )
+    assert proc.returncode == 0, proc.stderr
+    revealed = pq.read_table(tmp_path / "r.parquet").to_pylist()
+    assert revealed[0]["email"] == "jane@example.com"
+    assert revealed[0]["iban"] == "DE89370400440532013000"
+    assert revealed[0]["notes"] == "write to jane@example.com"
+    assert revealed[1]["email"] == "max@example.org"
+    assert "jane@example.com" not in proc.stdout + proc.stderr

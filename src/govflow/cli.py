@@ -1,4 +1,4 @@
-"""The `govflow` command: run, scan, validate, demo.
+"""The `govflow` command: run, scan, validate, reveal, demo.
 
 Exit codes a CI job can rely on: 0 success, 1 the policy or data has errors, 2 bad usage or input.
 """
@@ -107,6 +107,16 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_reveal(args: argparse.Namespace) -> int:
+    from govflow.reveal import reveal_route
+
+    pipeline = _pipeline(args.rules)
+    summary = reveal_route(pipeline.engine, args.dir, args.route, args.out, allow_external=args.allow_external)
+    done = ", ".join(f"{n:,} {op}" for op, n in sorted(summary.revealed.items())) or "nothing reversible"
+    print(f"govflow reveal: {summary.rows:,} rows of route {args.route!r}: revealed {done} -> {summary.output}")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     import pyarrow.parquet as pq
 
@@ -167,6 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check rule files; exit 1 with file:line: field: hint on error")
     validate.add_argument("path")
     validate.set_defaults(func=cmd_validate)
+
+    reveal = sub.add_parser("reveal", help="undo reversible masking (fpe, encrypt_deterministic) of one route")
+    reveal.add_argument("dir", help="a `govflow run` output directory")
+    reveal.add_argument("--route", required=True)
+    reveal.add_argument("--out", required=True, help="Parquet file to write (keep it at home)")
+    reveal.add_argument("--rules", help="the rules the output was governed with (default: the bundled pack)")
+    reveal.add_argument("--allow-external", action="store_true", help="also reveal an external-zone route")
+    reveal.set_defaults(func=cmd_reveal)
 
     demo = sub.add_parser("demo", help="generate demo data, govern it with the default pack, print a summary")
     demo.add_argument("--out", default="govflow-demo")
