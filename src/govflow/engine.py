@@ -362,7 +362,7 @@ class Engine:
 
         signature = np.concatenate([ent, evi, failed[:, None]], axis=1)
         packed = np.packbits(signature, axis=1) if signature.shape[1] else np.zeros((n, 1), np.uint8)
-        unique_sigs, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+        _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
         entity_labels = entities.labels()
         evidence_labels = evidence.labels()
@@ -380,7 +380,6 @@ class Engine:
             else:
                 destination, rule = decide(self.policy, self.sensitivity, tags)
             tag_rows.append((tags, [e.render() for e in used], destination, rule))
-        del unique_sigs
 
         routes = np.array([t[2] for t in tag_rows], dtype=object)[inverse]
         rules = np.array([t[3] for t in tag_rows], dtype=object)[inverse]
