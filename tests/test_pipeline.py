@@ -297,3 +297,13 @@ def test_result_repr_shows_counts_not_data(pipe: govflow.Pipeline) -> None:
     text = repr(pipe.run(frame()))
     assert text.startswith("Result(rows=5, routes={")
     assert "Иван" not in text and "@" not in text
+
+
+def test_memoised_scans_equal_fresh_scans_and_cannot_be_corrupted(pipe: govflow.Pipeline) -> None:
+    stack = pipe.engine.stack
+    text = "Call John Smith on +44 20 7946 0958"
+    first = stack.scan_texts([text])
+    first[0].clear()  # a caller mutating its result must not change what the memo returns
+    again = stack.scan_texts([text, "no personal data here"])
+    assert again[0] == stack._scan_texts([text], 64)[0] and again[0]
+    assert stack.scan_values(["+44 20 7946 0958"], "phone") == stack._scan_values(["+44 20 7946 0958"], "phone", False)

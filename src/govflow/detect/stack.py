@@ -61,6 +61,8 @@ SPACY_IGNORED = [
     "LAW",
     "LANGUAGE",
 ]
+MEMO_ENTRIES = 500_000
+MEMO_VALUE_CHARS = 10_000
 _PRESIDIO_FLAGS = regex.DOTALL | regex.MULTILINE | regex.IGNORECASE
 
 
@@ -210,6 +212,7 @@ class DetectionStack:
         self._prefilters = [self._prefilter(r) for r in recognizers]
         self._context = [[w.lower() for w in (r.context or [])] for r in recognizers]
         self._analyzer: AnalyzerEngine | None = None
+        self._memory: dict[tuple[tuple[object, ...], str] | None, tuple[Finding, ...]] = {}
 
     @staticmethod
     def _prefilter(recognizer: EntityRecognizer) -> list[regex.Pattern[str]] | None:
@@ -258,12 +261,44 @@ class DetectionStack:
             )
         return findings
 
+    def _memo(
+        self,
+        scope: tuple[object, ...],
+        values: Sequence[str],
+        compute: Callable[[list[str]], list[list[Finding]]],
+    ) -> list[list[Finding]]:
+        """Findings of values already scanned in the same scope come from memory.
+
+        The profile scans the first rows and the first batch scans them again; masked texts recur across
+        batches. Results are a pure function of (scope, value), so memoising keeps output identical.
+        Long values are not kept (their memory is not worth it), and the memo is dropped when full.
+        """
+        if len(self._memory) + len(values) > MEMO_ENTRIES:
+            self._memory.clear()
+        keys = [(scope, v) if len(v) <= MEMO_VALUE_CHARS else None for v in values]
+        missing = [i for i, k in enumerate(keys) if k is None or k not in self._memory]
+        found = dict(zip(missing, compute([values[i] for i in missing]), strict=True)) if missing else {}
+        out = []
+        for i, key in enumerate(keys):
+            if i in found:
+                if key is not None:
+                    self._memory[key] = tuple(found[i])
+                out.append(found[i])
+            else:
+                out.append(list(self._memory[key]))
+        return out
+
     def scan_values(
         self, values: Sequence[str], column: str = "", *, assume_context: bool = False
     ) -> list[list[Finding]]:
         """Findings per structured value. The column name serves as context words for every value;
         with `assume_context` (a column hint says it holds identifiers) every recognizer counts as in context.
         """
+        return self._memo(
+            ("values", column, assume_context), values, lambda v: self._scan_values(v, column, assume_context)
+        )
+
+    def _scan_values(self, values: Sequence[str], column: str, assume_context: bool) -> list[list[Finding]]:
         name_words = set(re.split(r"[^a-z0-9]+", column.lower())) | {column.lower()}
         results: list[list[RecognizerResult]] = [[] for _ in values]
         for recognizer, prefilter, context in zip(self.recognizers, self._prefilters, self._context, strict=True):
@@ -279,6 +314,9 @@ class DetectionStack:
 
     def scan_texts(self, texts: Sequence[str], batch_size: int = 64) -> list[list[Finding]]:
         """Findings per free-text value: one batched spaCy pass, then Presidio's recognizers."""
+        return self._memo(("texts",), texts, lambda t: self._scan_texts(t, batch_size))
+
+    def _scan_texts(self, texts: Sequence[str], batch_size: int) -> list[list[Finding]]:
         analyzer = self.analyzer
         pieces = [(i, offset, piece) for i, text in enumerate(texts) for offset, piece in _chunks(text)]
         out: list[list[Finding]] = [[] for _ in texts]
