@@ -307,3 +307,10 @@ def test_memoised_scans_equal_fresh_scans_and_cannot_be_corrupted(pipe: govflow.
     again = stack.scan_texts([text, "no personal data here"])
     assert again[0] == stack._scan_texts([text], 64)[0] and again[0]
     assert stack.scan_values(["+44 20 7946 0958"], "phone") == stack._scan_values(["+44 20 7946 0958"], "phone", False)
+
+
+def test_each_run_starts_with_an_empty_memo(pipe: govflow.Pipeline) -> None:
+    pipe.run(frame())
+    assert pipe.engine.stack._memory
+    pipe.profile(pa.table({"x": ["a"]}))
+    assert len(pipe.engine.stack._memory) <= 1

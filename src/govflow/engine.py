@@ -166,6 +166,8 @@ class Engine:
         return "default"
 
     def profile(self, sample: pa.Table) -> TableProfile:
+        """The column profile a run starts with (a run's memo of findings starts empty here too)."""
+        self.stack.forget()
         return profile_table(self.policy, self.stack, sample.slice(0, self.policy.settings.profile_sample_size))
 
     # -- detection ---------------------------------------------------------------------------------

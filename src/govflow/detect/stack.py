@@ -288,6 +288,10 @@ class DetectionStack:
                 out.append(list(self._memory[key]))
         return out
 
+    def forget(self) -> None:
+        """Drop memoised findings. Each run starts afresh, so a run's cost never depends on the last one."""
+        self._memory.clear()
+
     def scan_values(
         self, values: Sequence[str], column: str = "", *, assume_context: bool = False
     ) -> list[list[Finding]]:
