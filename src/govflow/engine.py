@@ -156,7 +156,6 @@ class Engine:
             for key_name in self.keys if name in keyed else [None]:
                 key = self.keys[key_name] if key_name else None
                 self.maskers[(name, key_name)] = ProfileMasker(name, profile, key)
-        self.destination_names = list(policy.destinations)
 
     def key_name_for(self, jurisdictions: Sequence[str]) -> str:
         """The keyring entry for a record: the first listed jurisdiction it belongs to, else the default."""
