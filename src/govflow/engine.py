@@ -147,13 +147,14 @@ class Engine:
         self.sensitivity = SensitivityRules(policy.sensitivity)
         self.jurisdictions = JurisdictionRules(policy.jurisdictions)
         keyed = [name for name, profile in policy.masking.items() if uses_keys(profile)]
+        self.keyed_profiles = frozenset(keyed)
         try:
             self.keys: dict[str, Key] = load_keyring(policy.keys) if keyed else {}
         except MissingKeyError as exc:
             raise MissingKeyError(f"masking profile(s) {keyed} use keyed operators, so {exc}") from None
         self.maskers: dict[MaskerLabel, ProfileMasker] = {}
         for name, profile in policy.masking.items():
-            for key_name in self.keys if name in keyed else [None]:
+            for key_name in self.keys if name in self.keyed_profiles else [None]:
                 key = self.keys[key_name] if key_name else None
                 self.maskers[(name, key_name)] = ProfileMasker(name, profile, key)
 
@@ -423,7 +424,7 @@ class Engine:
             spec = self.policy.destinations[destination]
             if spec.masking is None:
                 continue
-            keyed = (spec.masking, "default") in self.maskers
+            keyed = spec.masking in self.keyed_profiles
             selected = routes == destination
             for key_name in sorted(set(key_names[selected].tolist())) if keyed else [None]:
                 rows = selected & (key_names == key_name) if keyed else selected
@@ -508,7 +509,7 @@ class Engine:
         any_masked = np.zeros(len(routes), dtype=bool)
         for _, changed in masked_columns.values():
             any_masked |= changed
-        keyed_routes = {d for d, spec in self.policy.destinations.items() if (spec.masking, "default") in self.maskers}
+        keyed_routes = {d for d, spec in self.policy.destinations.items() if spec.masking in self.keyed_profiles}
         return [
             self.keys[k].key_id if m and r in keyed_routes else None
             for r, k, m in zip(routes.tolist(), key_names.tolist(), any_masked.tolist(), strict=True)

@@ -56,8 +56,7 @@ class Revealer:
     def __init__(self, engine: Engine, profile_name: str) -> None:
         self.engine = engine
         profile = engine.policy.masking[profile_name]
-        specs = {entity: spec for entity, spec in profile.entities.items()}
-        self.fpe = {entity: spec.params for entity, spec in specs.items() if spec.operator == "fpe"}
+        self.fpe = {entity: spec.params for entity, spec in profile.entities.items() if spec.operator == "fpe"}
         if profile.default.operator == "fpe":
             raise RevealRefused("a profile whose default operator is fpe cannot be revealed: name the entities")
         self.by_key_id = {key.key_id: key for key in engine.keys.values()}
