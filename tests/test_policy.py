@@ -171,7 +171,7 @@ def test_extend_error_points_at_the_extending_file(tmp_path: Path) -> None:
 
 def test_steward_tests_are_not_policy(tmp_path: Path) -> None:
     shutil.copytree(REPO_RULES, tmp_path / "rules")
-    (tmp_path / "rules" / "tests").mkdir()
+    (tmp_path / "rules" / "tests").mkdir(exist_ok=True)  # the default pack ships its own tests/ folder
     write(tmp_path / "rules" / "tests", "cases.yaml", "not: policy\n")
     write(tmp_path / "rules", "x.test.yaml", "also: not policy\n")
     assert load_policy(tmp_path / "rules").name == "govflow-default"

@@ -10,14 +10,13 @@ import json
 import logging
 import os
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from govflow import __version__
 from govflow.policy.errors import PolicyError
-from govflow.policy.loader import load_policy, policy_version, rule_files
+from govflow.policy.loader import load_policy, policy_version
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -29,18 +28,50 @@ def _pipeline(rules: str | None) -> Any:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    path = Path(args.path)
-    policy = load_policy(path)
-    from govflow.engine import Engine
+    """Schema errors and semantic checks; exit 1 on errors (or on warnings with --strict)."""
+    from govflow.policy.checks import validate_path
 
-    Engine(policy)  # recognizers, validators and masking operators must build, too
-    files = rule_files(path) if path.exists() else []
-    print(f"OK {path}: {len(files)} file(s), policy {policy.name!r} version {policy_version(policy)[:12]}")
+    path = Path(args.path)
+    if not path.exists():
+        print(f"govflow validate: {path}: no such file or directory", file=sys.stderr)
+        return EXIT_USAGE
+    report = validate_path(path)
+    failed = bool(report.errors) or (args.strict and bool(report.warnings))
+    if args.format == "json":
+        print(report.to_json_text())
+        return EXIT_INVALID if failed else EXIT_OK
+    for issue in report.issues:
+        where = ":".join(str(part) for part in (issue.file, issue.line, issue.column) if part is not None)
+        field = f" {issue.field}:" if issue.field else ""
+        print(f"{where}: {issue.severity}[{issue.code or 'invalid'}]:{field} {issue.message}", file=sys.stderr)
+        if issue.hint:
+            print(f"    hint: {issue.hint}", file=sys.stderr)
+    counts = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    policy = report.policy
+    if failed or policy is None:
+        strict = " (--strict: warnings fail)" if not report.errors else ""
+        print(f"FAILED {path}: {counts}{strict}", file=sys.stderr)
+        return EXIT_INVALID
+    version = policy_version(policy)[:12]
+    print(f"OK {path}: {len(report.files)} file(s), policy {policy.name!r} version {version}; {counts}")
     print(
         f"  {len(policy.destinations)} destinations, {len(policy.routes.rules)} route rules "
         f"(default {policy.routes.default!r}, on_error {policy.routes.on_error!r}), "
         f"{len(policy.masking)} masking profiles"
     )
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """The rule format from the models: JSON Schema for editors, or the markdown reference page."""
+    from govflow.policy.schema import reference_markdown, render_schema
+
+    text = render_schema() if args.format == "json" else reference_markdown()
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"govflow schema: wrote {args.out}")
     return EXIT_OK
 
 
@@ -67,43 +98,23 @@ def _print_run(manifest: dict[str, Any], seconds: float, out: Path) -> None:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from govflow.io import open_input
+    from govflow.report import render_html, render_text, scan_report
     from govflow.runner import head_and_stream
 
+    report_path = Path(args.report) if args.report else None
+    if report_path is not None and not report_path.parent.is_dir():
+        raise ValueError(f"--report {report_path}: folder {report_path.parent} does not exist")
     pipeline = _pipeline(args.rules)
-    source = open_input(args.input)
-    head, _ = head_and_stream(source, args.rows)
-    profile = pipeline.profile(head)
-    result = pipeline.run(head, profile=profile)
-    report = {
-        "input": str(args.input),
-        "rows_scanned": head.num_rows,
-        "columns": [
-            {
-                "column": p.leaf,
-                "mode": p.mode,
-                "entity": p.entity or max(p.sample_entities, key=p.sample_entities.get, default=None),
-                "confidence": round(p.confidence, 3),
-                "entities": p.sample_entities,
-                "why": p.reason,
-            }
-            for p in profile.leaves.values()
-        ],
-        "sensitivity": dict(Counter(result.table.column("gov_sensitivity").to_pylist()).most_common()),
-        "jurisdictions": dict(
-            Counter(j for js in result.table.column("gov_jurisdictions").to_pylist() for j in js).most_common()
-        ),
-        "routes": result.counts,
-    }
+    head, _ = head_and_stream(open_input(args.input), args.rows)
+    report = scan_report(pipeline, head, str(args.input))
     if args.format == "json":
-        print(json.dumps(report, indent=2))
-        return EXIT_OK
-    print(f"govflow scan: {report['rows_scanned']:,} rows of {args.input} (nothing written)")
-    print(f"  {'column':<24} {'mode':<10} {'entity':<18} {'conf':>5}  other entities in sample")
-    for c in report["columns"]:
-        others = ", ".join(f"{e} {s:.0%}" for e, s in c["entities"].items() if e != c["entity"])
-        print(f"  {c['column']:<24} {c['mode']:<10} {c['entity'] or '-':<18} {c['confidence']:>5.2f}  {others}")
-    for key in ("sensitivity", "jurisdictions", "routes"):
-        print(f"  {key}: " + ", ".join(f"{k} {v:,}" for k, v in report[key].items()))
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(render_text(report))
+    if report_path is not None:
+        report_path.write_text(render_html(report), encoding="utf-8")
+        # stderr keeps stdout parseable with --format json
+        print(f"govflow scan: report -> {report_path}", file=sys.stderr if args.format == "json" else sys.stdout)
     return EXIT_OK
 
 
@@ -153,6 +164,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK if leaked == 0 else EXIT_INVALID
 
 
+def _print_issues(header: str, exc: PolicyError) -> None:
+    print(f"govflow: {header} ({len(exc.issues)} problem(s)):", file=sys.stderr)
+    for issue in exc.issues:
+        print(f"  {issue.render()}", file=sys.stderr)
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from govflow.steward.policy_tests import find_case_files, load_all, run_policy_tests
+
+    try:
+        cases = load_all(find_case_files(Path(args.path), Path(args.tests) if args.tests else None))
+    except PolicyError as exc:
+        _print_issues("bad policy test file", exc)
+        return EXIT_USAGE
+    report = run_policy_tests(_pipeline(args.path), cases, show_values=args.show_values)
+    print(json.dumps(report.to_json(), indent=2) if args.format == "json" else report.render())
+    return EXIT_OK if report.failed == 0 else EXIT_INVALID
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from govflow.steward.explain import explain_record, read_record, render
+
+    record = read_record(args.record)
+    report = explain_record(_pipeline(args.rules), record, show_values=args.show_values)
+    print(json.dumps(report, indent=2, default=str) if args.format == "json" else render(report))
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Exit 0 when the new policy changes nothing on the sample, 1 when it does (CI gates on it), 2 on bad usage."""
+    from govflow.steward.diff import Side, diff_sample, render
+    from govflow.steward.govern import read_pieces
+
+    try:
+        old, new = Side(args.old, _pipeline(args.old)), Side(args.new, _pipeline(args.new))
+    except PolicyError as exc:
+        _print_issues("invalid policy, nothing to compare", exc)
+        return EXIT_USAGE
+    schema, pieces = read_pieces(args.sample, args.rows)
+    report = diff_sample(old, new, schema, pieces, str(args.sample))
+    print(json.dumps(report, indent=2) if args.format == "json" else render(report))
+    return EXIT_INVALID if report["records_changed"] else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="govflow", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"govflow {__version__}")
@@ -167,16 +222,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=65_536)
     run.set_defaults(func=cmd_run)
 
-    scan = sub.add_parser("scan", help="show what is in the data (per column entities, routes); writes nothing")
+    scan = sub.add_parser("scan", help="show what is in the data (per column entities, routes); writes no data")
     scan.add_argument("input")
     scan.add_argument("--rules")
     scan.add_argument("--rows", type=int, default=2000, help="rows to scan from the start of the input")
     scan.add_argument("--format", choices=["text", "json"], default="text")
+    scan.add_argument("--report", metavar="PATH", help="also write a self-contained HTML report (charts, no values)")
     scan.set_defaults(func=cmd_scan)
 
-    validate = sub.add_parser("validate", help="check rule files; exit 1 with file:line: field: hint on error")
-    validate.add_argument("path")
+    validate = sub.add_parser(
+        "validate", help="check rule files: schema and semantic checks; exit 1 on errors, file:line: field: hint"
+    )
+    validate.add_argument("path", help="rule file or directory")
+    validate.add_argument("--format", choices=["text", "json"], default="text")
+    validate.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     validate.set_defaults(func=cmd_validate)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of rule files (or, as markdown, the reference)")
+    schema.add_argument("--out", help="write to this file instead of stdout")
+    schema.add_argument("--format", choices=["json", "markdown"], default="json")
+    schema.set_defaults(func=cmd_schema)
 
     reveal = sub.add_parser("reveal", help="undo reversible masking (fpe, encrypt_deterministic) of one route")
     reveal.add_argument("dir", help="a `govflow run` output directory")
@@ -191,6 +256,28 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--rows", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=cmd_demo)
+
+    test = sub.add_parser("test", help="run the policy tests (tests/*.test.yaml) of a rule pack; exit 1 on a failure")
+    test.add_argument("path", help="rule file or directory; its tests are in tests/*.test.yaml beside it")
+    test.add_argument("--tests", help="a test file or directory instead of PATH/tests")
+    test.add_argument("--show-values", action="store_true", help="print input values in failure diffs")
+    test.add_argument("--format", choices=["text", "json"], default="text")
+    test.set_defaults(func=cmd_test)
+
+    explain = sub.add_parser("explain", help="why one record is tagged, routed and masked as it is")
+    explain.add_argument("record", help="a JSON file holding one object (or a one-line .jsonl)")
+    explain.add_argument("--rules", help="rule file or directory (default: the bundled pack)")
+    explain.add_argument("--show-values", action="store_true", help="show the text of each finding")
+    explain.add_argument("--format", choices=["text", "json"], default="text")
+    explain.set_defaults(func=cmd_explain)
+
+    diff = sub.add_parser("diff", help="how routes, tags and masking change on a sample between two policies")
+    diff.add_argument("sample", help=".parquet, .csv or .jsonl sample to govern with both policies")
+    diff.add_argument("--old", required=True, help="the current rule file or directory")
+    diff.add_argument("--new", required=True, help="the proposed rule file or directory")
+    diff.add_argument("--rows", type=int, default=10_000, help="records from the start of the sample (default 10,000)")
+    diff.add_argument("--format", choices=["text", "json"], default="text")
+    diff.set_defaults(func=cmd_diff)
     return parser
 
 

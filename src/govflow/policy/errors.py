@@ -15,7 +15,11 @@ def did_you_mean(value: object, choices: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class PolicyIssue:
-    """One problem in a rule file. `field` is the dotted path inside the merged policy."""
+    """One problem in a rule file. `field` is the dotted path inside the merged policy.
+
+    `code` is stable (tools and CI filters key on it); `hint` says what to write instead, when the message
+    does not already.
+    """
 
     file: str
     line: int | None
@@ -23,6 +27,8 @@ class PolicyIssue:
     field: str
     message: str
     severity: str = "error"
+    code: str = ""
+    hint: str = ""
 
     def render(self) -> str:
         where = self.file

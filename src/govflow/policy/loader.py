@@ -96,7 +96,16 @@ def _parse(file: Path) -> _Document:
         col = mark.column + 1 if mark is not None else None
         problem = exc.problem or "invalid YAML"
         raise PolicyError(
-            [PolicyIssue(str(file), line, col, "", f"YAML syntax: {problem} (check indentation and quoting)")]
+            [
+                PolicyIssue(
+                    str(file),
+                    line,
+                    col,
+                    "",
+                    f"YAML syntax: {problem} (check indentation and quoting)",
+                    code="yaml-syntax",
+                )
+            ]
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError([PolicyIssue(str(file), None, None, "", f"cannot read: {exc}")]) from None
@@ -163,6 +172,7 @@ def _merge(base: _Document, new: _Document, *, override: bool) -> _Document:
                     file_b[2],
                     dotted,
                     f"conflicts with {file_a[0]}:{file_a[1]} which sets it differently; set it in one file only",
+                    code="merge-conflict",
                 )
             )
             return a
@@ -254,12 +264,19 @@ def _parse_dotted(dotted: str) -> Path_:
     return tuple(parts)
 
 
+# pydantic error kinds → the stable codes `govflow validate` reports; other kinds are type or range errors.
+_CODES = {"extra_forbidden": "unknown-key", "literal_error": "invalid-choice", "missing": "missing-key"}
+
+
 def _issues_from(exc: ValidationError, locations: dict[Path_, Location], default_file: str) -> list[PolicyIssue]:
     issues = []
     for err in exc.errors():
         path: Path_ = tuple(err["loc"])
         message = err["msg"].removeprefix("Value error, ")
         kind = err["type"]
+        code = _CODES.get(kind) or getattr(err.get("ctx", {}).get("error"), "code", None) or "invalid-value"
+        if kind not in _CODES and kind != "value_error" and isinstance(err.get("input"), (str, int, float, bool)):
+            message += f" (got {err['input']!r})"
         if kind == "extra_forbidden":
             model = _model_at(path[:-1])
             allowed = sorted(model.model_fields) if model else []
@@ -274,8 +291,31 @@ def _issues_from(exc: ValidationError, locations: dict[Path_, Location], default
             path = (*path, *_parse_dotted(match["path"]))
             message = match["rest"]
         loc = _location(path, locations) or (default_file, None, None)
-        issues.append(PolicyIssue(loc[0], loc[1], loc[2], _dotted(path), message))
+        issues.append(PolicyIssue(loc[0], loc[1], loc[2], _dotted(path), message, code=code))
     return issues
+
+
+@dataclass(frozen=True)
+class LocatedPolicy:
+    """A loaded policy and where each of its keys and items was written (for checks that point at a line)."""
+
+    policy: Policy
+    root: Path
+    locations: dict[Path_, Location]
+
+    def where(self, path: Path_) -> tuple[str, int | None, int | None]:
+        """file, line, column of `path` (or of its nearest written parent; the root when nothing is)."""
+        return _location(path, self.locations) or (str(self.root), None, None)
+
+
+def load_policy_located(path: str | Path | None = None) -> LocatedPolicy:
+    """`load_policy`, keeping the line of every key and list item."""
+    root = bundled_rules_dir() if path is None else Path(path)
+    doc = _read_pack(root)
+    try:
+        return LocatedPolicy(Policy.model_validate(doc.data), root, doc.locations)
+    except ValidationError as exc:
+        raise PolicyError(_issues_from(exc, doc.locations, str(root))) from None
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
@@ -283,12 +323,7 @@ def load_policy(path: str | Path | None = None) -> Policy:
 
     Raises `PolicyError` listing every problem with file:line:column, field and a hint.
     """
-    root = bundled_rules_dir() if path is None else Path(path)
-    doc = _read_pack(root)
-    try:
-        return Policy.model_validate(doc.data)
-    except ValidationError as exc:
-        raise PolicyError(_issues_from(exc, doc.locations, str(root))) from None
+    return load_policy_located(path).policy
 
 
 def policy_version(policy: Policy) -> str:
