@@ -9,7 +9,6 @@ import io
 import json
 import random
 import re
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -141,21 +140,19 @@ SPECIAL_TERMS = re.compile(
 class Generated(NamedTuple):
     table: pa.Table
     truth: GroundTruth
-    seconds: float
 
 
 @pytest.fixture(scope="module")
 def big() -> Generated:
-    """10,000 rows, generated once for the module; its timing is the speed check."""
-    start = time.perf_counter()
+    """10,000 rows, generated once for the module."""
     table, truth = generate_customers(10_000, seed=7)
-    return Generated(table, truth, time.perf_counter() - start)
+    return Generated(table, truth)
 
 
 @pytest.fixture(scope="module")
 def small() -> Generated:
     table, truth = generate_customers(400, seed=11)
-    return Generated(table, truth, 0.0)
+    return Generated(table, truth)
 
 
 def column(table: pa.Table, name: str) -> list[Any]:
@@ -215,9 +212,10 @@ def test_schema_is_exact(small: Generated) -> None:
     assert list(small.truth.column_entities) == EXPECTED_SCHEMA.names
 
 
-def test_ten_thousand_rows_are_fast(big: Generated) -> None:
+def test_ten_thousand_rows_are_generated(big: Generated) -> None:
+    """Generation speed is a benchmark figure (benchmarks/core.py), not a test: timings on a shared
+    machine fail for reasons unrelated to the code."""
     assert big.table.num_rows == 10_000
-    assert big.seconds < 10, f"10,000 rows took {big.seconds:.1f} s"
 
 
 def test_empty_table_keeps_schema() -> None:

@@ -20,8 +20,27 @@ from govflow.detect.findings import Finding
 ECHO = "record_context"
 PHONE = "record_region_phone"
 MIN_ECHO_CHARS = 3  # shorter values (initials, "Li") would match inside ordinary words
+MIN_UNSPACED_ECHO_CHARS = 2  # a two-character CJK or Hangul name (李娜) is as specific as a Latin one
 ECHO_SCORE = 0.9
 PHONE_SCORE = 0.7
+
+
+def unspaced(char: str) -> bool:
+    """A character of a script written without spaces between words, or with particles glued to them
+    (Han, kana, Hangul): a name there has no word boundary to look for."""
+    code = ord(char)
+    return (
+        0x3040 <= code <= 0x30FF  # hiragana, katakana
+        or 0x3400 <= code <= 0x9FFF  # CJK ideographs (extension A and unified)
+        or 0xAC00 <= code <= 0xD7AF  # Hangul syllables
+        or 0x1100 <= code <= 0x11FF  # Hangul jamo
+        or 0xF900 <= code <= 0xFAFF  # CJK compatibility ideographs
+        or 0x20000 <= code <= 0x2FA1F  # CJK extensions B-F and compatibility supplement
+    )
+
+
+def _min_chars(value: str) -> int:
+    return MIN_UNSPACED_ECHO_CHARS if all(unspaced(c) for c in value if not c.isspace()) else MIN_ECHO_CHARS
 
 
 @dataclass(frozen=True)
@@ -33,14 +52,17 @@ class Needle:
     ignore_case: bool
 
     def spans(self, haystack: str, folded: str) -> Iterator[tuple[int, int]]:
-        """Whole-word occurrences, found with str.find (a regex per record and word costs far more)."""
+        """Whole-word occurrences, found with str.find (a regex per record and word costs far more).
+        An edge in an unspaced script (王秀英 in 请联系王秀英) needs no boundary."""
         source, needle = (folded, self.text.casefold()) if self.ignore_case else (haystack, self.text)
         if len(source) != len(haystack):  # casefolding changed lengths (e.g. "ß"): offsets would drift
             source, needle = haystack, self.text
         start = source.find(needle)
         while start >= 0:
             end = start + len(needle)
-            if (start == 0 or not source[start - 1].isalnum()) and (end == len(source) or not source[end].isalnum()):
+            open_start = unspaced(needle[0]) or start == 0 or not source[start - 1].isalnum()
+            open_end = unspaced(needle[-1]) or end == len(source) or not source[end].isalnum()
+            if open_start and open_end:
                 yield start, end
             start = source.find(needle, start + 1)
 
@@ -54,12 +76,12 @@ def echo_needles(known: Iterable[tuple[str, str]]) -> list[Needle]:
     needles: dict[tuple[str, str, bool], Needle] = {}
     for entity, value in known:
         value = value.strip()
-        if len(value) < MIN_ECHO_CHARS:
+        if len(value) < _min_chars(value):
             continue
         needles.setdefault((entity, value, True), Needle(entity, value, True))
         if entity == "PERSON":
             for word in re.findall(r"\w+", value):
-                if len(word) >= MIN_ECHO_CHARS:
+                if len(word) >= _min_chars(word):
                     needles.setdefault((entity, word, False), Needle(entity, word, False))
     return list(needles.values())
 

@@ -28,6 +28,7 @@ from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from govflow.detect.evidence import ENTITY_COUNTRY, evidence_recognizers
 from govflow.detect.findings import Finding, drop_contained
 from govflow.detect.offline import ensure_offline_tldextract
+from govflow.detect.prose import PROSE_RECOGNIZERS
 from govflow.policy.errors import did_you_mean
 from govflow.policy.models import DenyListSpec, PatternRecognizerSpec, Policy
 
@@ -135,7 +136,7 @@ def _deny_list_recognizer(spec: DenyListSpec, language: str) -> PatternRecognize
 
 
 def _presidio_recognizer(class_name: str, language: str) -> EntityRecognizer:
-    cls = getattr(presidio_predefined, class_name, None)
+    cls = PROSE_RECOGNIZERS.get(class_name) or getattr(presidio_predefined, class_name, None)
     if not (isinstance(cls, type) and issubclass(cls, EntityRecognizer)):
         known = [n for n in dir(presidio_predefined) if n.endswith("Recognizer")]
         raise DetectionConfigError(
@@ -199,7 +200,7 @@ class DetectionStack:
         self._text_only: list[EntityRecognizer] = []
         for class_name in rules.presidio:
             recognizer = _presidio_recognizer(class_name, self.language)
-            if class_name == "SpacyRecognizer":
+            if class_name == "SpacyRecognizer" or class_name in PROSE_RECOGNIZERS:
                 self._text_only.append(recognizer)
             else:
                 recognizers.append(recognizer)

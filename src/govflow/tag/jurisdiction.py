@@ -32,6 +32,34 @@ def evidence_source(finding: Finding) -> str | None:
     return "national_id"
 
 
+def _settle_collisions(evidence: Iterable[Evidence]) -> list[Evidence]:
+    """Drop the countries of a checksum collision that the rest of the record contradicts.
+
+    Check-digit schemes collide: one 12-digit value can pass both Japan's My Number and India's Aadhaar
+    check, one 9-digit value both Australia's TFN and Canada's SIN. When one column's identifiers point
+    to several countries and evidence from elsewhere in the record (a declared country, another column,
+    a phone or an IBAN) names some of them, the others are the collision's by-products and are dropped.
+    With no such corroboration every country stays (fail closed: the stricter rules apply), and evidence
+    from different columns is never pruned, so genuinely conflicting evidence still yields all countries.
+    """
+    evidence = list(evidence)
+    by_leaf: dict[str, set[str]] = {}
+    for e in evidence:
+        if e.source == "national_id":
+            by_leaf.setdefault(e.leaf, set()).add(e.country)
+    ambiguous = {leaf for leaf, countries in by_leaf.items() if len(countries) > 1}
+    if not ambiguous:
+        return evidence
+    kept = []
+    for e in evidence:
+        if e.source == "national_id" and e.leaf in ambiguous:
+            corroborated = {o.country for o in evidence if o.leaf != e.leaf or o.source != "national_id"}
+            if corroborated & by_leaf[e.leaf] and e.country not in corroborated:
+                continue
+        kept.append(e)
+    return kept
+
+
 class JurisdictionRules:
     def __init__(self, rules: Jurisdictions) -> None:
         self.rules = rules
@@ -43,7 +71,9 @@ class JurisdictionRules:
 
     def resolve(self, evidence: Iterable[Evidence]) -> tuple[list[str], list[Evidence]]:
         """(jurisdictions with their blocs, the evidence that set them) for one record."""
-        usable = sorted((e for e in evidence if self.counts(e)), key=lambda e: (self._precedence[e.source], e))
+        usable = sorted(
+            _settle_collisions(e for e in evidence if self.counts(e)), key=lambda e: (self._precedence[e.source], e)
+        )
         if self.rules.combine == "first" and usable:
             strongest = self._precedence[usable[0].source]
             usable = [e for e in usable if self._precedence[e.source] == strongest]

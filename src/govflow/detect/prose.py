@@ -1,0 +1,411 @@
+"""Recognizers for personal data written in running English prose: street addresses, honorifics, ages,
+nationalities, postal codes and phone numbers in national format.
+
+The default pack routes business tables, where these shapes are columns (and column hints find them); a
+policy that scans general prose (letters, tickets, CVs) turns them on by class name in
+``recognizers.presidio`` (see :data:`PROSE_RECOGNIZERS`). They run on free text only: on a structured
+cell, "12 Main Street" is already covered by its column's hint, and a bare "45" must not become an age.
+
+Every pattern here is generic (English and common continental street words, ITU phone formats, honorific
+lists); the one name list, :mod:`govflow.detect.names`, is registered here too but reported apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import phonenumbers
+import regex
+from phonenumbers import Leniency
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+from govflow.detect.financial import GovflowCardInContextRecognizer
+from govflow.detect.names import GovflowNameGazetteerRecognizer
+from govflow.detect.prose_base import COUNTRIES, FLAGS, NATIONALITIES, STREET_TYPES, ProseRecognizer, result
+
+if TYPE_CHECKING:
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+
+# Street words of continental Europe and Latin America that come before the name (Via Roma 131).
+_STREET_PREFIXES = (
+    r"Via|Viale|Vicolo|Corso|Piazza|Piazzale|Largo|Rua|Avenida|Avda\.?|Av\.?|Calle|C/|Carrer|Camino|Paseo"
+    r"|Plaza|Pza\.?|Travessa|Praça|Alameda|Estrada|Rodovia|Rue|Route|Chemin|Allée|Impasse|Quai|Place"
+    r"|Boulevard|Bd|ul\.|ulica|al\.|aleja|os\.|pl\.|Jana|Calea|Strada|Str\.|Bulevardul|Odos|Leoforos"
+)
+# Street words of Germanic, Nordic, Baltic, Finnish, Dutch and Central European languages, glued to the
+# name (Søndergade, Koskikatu, Friedhofstrasse) or written after it (Stensås terrasse, hegyalja út).
+_STREET_SUFFIXES = (
+    r"veien|vegen|vei|veg|vej|gade|gata|gatan|vägen|väg|stræti|straße|strasse|str\.|weg|gasse|allee|platz"
+    r"|ring|damm|ufer|katu|tie|kuja|polku|raitti|kaari|laan|straat|plein|gracht|dreef|kade|singel|utca|út"
+    r"|tér|körút|ulica|cesta|trg|tänav|puiestee|maantee|iela|gatvė|gatve|terrasse|stien|bakken|gränd|torg"
+    r"|gränden|lund|höjd|backe|vegur|braut|stígur|gata|tún"
+)
+_WORD = r"[^\W\d_][\w'’.-]*"
+_NUMBER = r"\d{1,5}[A-Za-z]?"
+_UNIT = r"(?:Suite|Ste\.?|Apt\.?|Apartment|Unit|Flat|Room|Floor|Fl\.)\s?#?\s?\d{1,5}[A-Za-z]?"
+
+_STREET_FORMS: tuple[tuple[str, regex.Pattern[str], float], ...] = tuple(
+    (name, regex.compile(body, FLAGS), score)
+    for name, body, score in (
+        # US armed-forces mail: PSC/Unit + Box, then APO/FPO/DPO and the AA/AE/AP "state" and ZIP.
+        (
+            "military",
+            r"\b(?:(?:PSC|Unit|CMR)\s\d{3,5},?\s+Box\s\d{3,5}|(?:USNS|USNV|USS|USCGC)\s[A-Z][\w'-]+)"
+            r"\s*\n?\s*[ADF]PO\s+A[AEP]\s+\d{5}\b",
+            0.85,
+        ),
+        ("corner", rf"\b[Tt]he corner of [^\n]{{3,60}}? and (?:{_WORD}\s){{0,4}}{_WORD}(?<![.,])", 0.7),
+        ("po box", r"\b(?:P\.\s?O\.\s?Box|PO\sBox|Post\sOffice\sBox|Postbox|Postboks|Box)\s\d{1,6}\b", 0.6),
+        # 24 Clarke Avenue, 2450 Crown St, 124 67 Devon Street West
+        (
+            "number street-type",
+            rf"\b{_NUMBER}[ \t](?:[A-Z][\w'’.-]*[ \t]){{1,3}}(?:{STREET_TYPES})\b\.?"
+            r"(?:[ \t](?:North|South|East|West))?",
+            0.65,
+        ),
+        # Via dei Fiorentini 17, Avenida Otoniel Dutra 1277, ul. Słowicza 10, rue du centre 320
+        ("prefix name number", rf"(?<!\w)(?i:{_STREET_PREFIXES})[ \t](?:{_WORD}[ \t]){{0,4}}{_NUMBER}\b\.?", 0.65),
+        # Søndergade 52, Friedhofstrasse 33, Stensås terrasse 38, hegyalja út 98.
+        (
+            "name-suffix number",
+            rf"\b(?:[[:Lu:]][\w'’.-]*[ \t])?{_WORD}(?i:{_STREET_SUFFIXES})[ \t]{_NUMBER}\b\.?",
+            0.65,
+        ),
+        ("name suffix-word number", rf"\b{_WORD}[ \t](?i:{_STREET_SUFFIXES})[ \t]{_NUMBER}\b\.?", 0.65),
+    )
+)
+# A street line written "<building> <name> <number>" (7878 Rahu 37, 4923 Parmova 109): two numbers around
+# one to three words, followed by a unit, a comma or the end of the line, is an address in any language.
+_NUMBERED_LINE = regex.compile(
+    rf"(?<![\w.,-])(?P<building>\d{{1,6}})[ \t](?P<street>(?:{_WORD}[ \t]){{1,3}}{_NUMBER})"
+    rf"(?=[ \t]*(?:$|,|\n|{_UNIT}))",
+    FLAGS | regex.MULTILINE,
+)
+_UNIT_PATTERN = regex.compile(rf"\b{_UNIT}\b", FLAGS)
+# A line of an address block that holds only a place name (a town, region or country, often in capitals:
+# TROMSØ, ΛΕΥΚΩΣΙΑ), possibly followed by a postal code.
+_PLACE_LINE = regex.compile(
+    rf"^[ \t>?]*(?P<place>[[:Lu:]][^\d\n,;:()]{{1,40}}?)\.?[ \t]*(?:\d{{4,6}})?[ \t]*$(?<!{_UNIT})",
+    FLAGS | regex.MULTILINE,
+)
+# A building number written just before a street (7873 216 Menzies Street).
+_BUILDING_BEFORE = regex.compile(r"(?<![\w.,-])\d{1,6}\s$")
+# Postal code ending an address block's last line (Slovenia 82709).
+_TRAILING_CODE = regex.compile(r"(?<=[^\W\d]\s)\d{4,6}(?=\s*$)", FLAGS | regex.MULTILINE)
+
+
+def _overlaps(start: int, end: int, taken: Sequence[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in taken)
+
+
+class GovflowStreetAddressRecognizer(ProseRecognizer):
+    """Street addresses as their written pieces: the street line, a building number before it, the unit
+    (Suite 240, Apt. 117), a PO box and the postal code ending the block; lines of the block that hold only
+    a name are places (LOCATION), which the NER model misses when written in capitals. Pieces rather than
+    one span, because a block's extent is ambiguous in prose; masking merges touching pieces anyway."""
+
+    ENTITIES = ("STREET_ADDRESS", "LOCATION")
+    CONTEXT = ("address", "street", "lives", "located", "apt", "suite")
+    BLOCK_LINES = 4
+    """Lines after a street line that still belong to its address block (unit, city, region, country)."""
+
+    def find(self, text: str) -> Iterable[RecognizerResult]:
+        taken: list[tuple[int, int]] = []
+        places: list[tuple[int, int]] = []
+        out: list[RecognizerResult] = []
+
+        def add(start: int, end: int, score: float, why: str) -> None:
+            if end > start and not _overlaps(start, end, taken):
+                taken.append((start, end))
+                out.append(result(self, "STREET_ADDRESS", start, end, score, why))
+
+        for name, pattern, score in _STREET_FORMS:
+            for m in pattern.finditer(text):
+                add(m.start(), m.end(), score, f"street address ({name})")
+        for m in _NUMBERED_LINE.finditer(text):
+            if not _overlaps(m.start("street"), m.end("street"), taken):
+                add(m.start("building"), m.end("building"), 0.5, "building number before a numbered street")
+                add(m.start("street"), m.end("street"), 0.55, "numbered street line")
+        streets = sorted(taken)
+        for start, _ in streets:
+            before = _BUILDING_BEFORE.search(text, 0, start)
+            if before:
+                add(before.start(), before.end() - 1, 0.5, "building number before a street")
+        for _, end in streets:
+            block_end = end
+            for _ in range(self.BLOCK_LINES):
+                nxt = text.find("\n", block_end + 1)
+                block_end = len(text) if nxt < 0 else nxt
+            for m in _UNIT_PATTERN.finditer(text, end, block_end):
+                add(m.start(), m.end(), 0.6, "unit of an address")
+            for m in _TRAILING_CODE.finditer(text, end, block_end):
+                add(m.start(), m.end(), 0.5, "postal code ending an address block")
+            for m in _PLACE_LINE.finditer(text, end, block_end):
+                if not _overlaps(m.start("place"), m.end("place"), taken):
+                    places.append((m.start("place"), m.end("place")))
+        for start, end in sorted(set(places)):
+            out.append(result(self, "LOCATION", start, end, 0.5, "place line of an address block"))
+        for m in _UNIT_PATTERN.finditer(text):
+            add(m.start(), m.end(), 0.45, "unit number")
+        return out
+
+
+_HONORIFIC = regex.compile(
+    r"\b(?P<title>Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Lady|Lord|Rev|Revd|Fr|Sr|Hon|Capt|Col|Sgt|Lt|Gen|Judge)"
+    r"(?(?<=Miss|Sir|Dame|Lady|Lord|Judge)|\.?)"
+    r"\s(?P<name>[[:Lu:]][\w'’-]+(?:\s(?:[[:Lu:]]\.|[[:Lu:]][\w'’-]+)){0,3})",
+    FLAGS,
+)
+
+
+class GovflowHonorificRecognizer(ProseRecognizer):
+    """An honorific (Mr., Dr., Prof.) and the capitalised name it introduces: the title is a TITLE, and the
+    words after it are a PERSON even when the NER model does not know the name (Mr. Baader)."""
+
+    ENTITIES = ("TITLE", "PERSON")
+
+    def find(self, text: str) -> Iterable[RecognizerResult]:
+        for m in _HONORIFIC.finditer(text):
+            yield result(
+                self, "TITLE", m.start("title"), m.end("title") + (text[m.end("title")] == "."), 0.7, "honorific"
+            )
+            yield result(self, "PERSON", m.start("name"), m.end("name"), 0.65, "name after an honorific")
+
+
+# Head nouns of occupations: a closed list of common ones, plus agent-noun endings (-grapher, -ologist,
+# -ician, -ist) that almost only name occupations.
+_JOB_HEADS = (
+    "accountant|administrator|agent|analyst|architect|artist|assistant|attendant|auditor|baker|banker|barber"
+    "|bartender|buyer|carpenter|cashier|chef|chemist|cleaner|clerk|coach|consultant|controller|cook|coordinator"
+    "|counselor|counsellor|courier|designer|developer|dentist|director|distributor|doctor|driver|economist"
+    "|editor|electrician|engineer|executive|farmer|firefighter|guard|hairdresser|handler|inspector|installer"
+    "|instructor|interpreter|investigator|janitor|journalist|judge|laborer|labourer|lawyer|lecturer|librarian"
+    "|machinist|manager|mechanic|nurse|officer|operator|packager|painter|paralegal|pharmacist|photographer"
+    "|physician|pilot|plumber|porter|producer|professor|programmer|psychologist|receptionist|recruiter"
+    "|repairer|representative|researcher|salesperson|scientist|secretary|soldier|specialist|supervisor"
+    "|surgeon|surveyor|teacher|technician|technologist|therapist|trader|trainer|translator|tutor|veterinarian"
+    "|waiter|waitress|welder|worker|writer"
+)
+_JOB = rf"(?:[\w'’-]+,?[ \t](?:and[ \t])?){{0,5}}(?i:{_JOB_HEADS}|[\w'’-]*(?:grapher|ologist|ician|ist))"
+# A job title on its own line right after a name line (a signature block), or after "<Name>, the".
+_JOB_TITLE = regex.compile(
+    rf"(?:^[ \t]*[[:L:]][[:L:]. ]{{2,40}}\n(?:[ \t]*\n)?[ \t]*(?P<line>{_JOB})[ \t]*$)"
+    rf"|(?:[[:L:]],[ \t]the[ \t](?P<appositive>{_JOB})\b)",
+    FLAGS | regex.MULTILINE,
+)
+
+
+class GovflowJobTitleRecognizer(ProseRecognizer):
+    """A job title (TITLE) where prose puts one: the line under a name in a signature block, or an
+    appositive ("Marie Langrová, the Packager"). Only titles whose last word is an occupation noun count,
+    so an ordinary second line ("Thanks again") is not a title."""
+
+    ENTITIES = ("TITLE",)
+
+    def find(self, text: str) -> Iterable[RecognizerResult]:
+        for m in _JOB_TITLE.finditer(text):
+            group = "line" if m.group("line") else "appositive"
+            yield result(self, "TITLE", m.start(group), m.end(group), 0.6, "job title")
+
+
+_AGE = regex.compile(
+    r"\b(?P<n>\d{1,3})(?:[- ]years?[- ]old|\s?y/?o\b|[- ]year[- ]old|\syrs?\sold|\syears\sof\sage)"
+    r"|\b(?:aged?|turned|turning|turn|age\sis|age:)\s(?P<m>\d{1,3})\b(?![.,]\d|\s?(?:%|years ago|am|pm))",
+    FLAGS | regex.IGNORECASE,
+)
+
+
+class GovflowAgeRecognizer(ProseRecognizer):
+    """A person's age written out (45 years old, a 35-year-old, 58 y/o, aged 45, turned 42): the number only,
+    and only at most 130."""
+
+    ENTITIES = ("AGE",)
+
+    def find(self, text: str) -> Iterable[RecognizerResult]:
+        for m in _AGE.finditer(text):
+            group = "n" if m.group("n") else "m"
+            if int(m.group(group)) <= 130:
+                yield result(self, "AGE", m.start(group), m.end(group), 0.6, "age")
+
+
+_POSTAL = (
+    r"[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"  # GB
+    r"|[A-Z]\d[A-Z]\s?\d[A-Z]\d"  # CA
+    r"|\d{4}\s?[A-Z]{2}"  # NL
+    r"|\d{5}-\d{3,4}|\d{2}-\d{3}|\d{4}-\d{3}|\d{3}\s\d{2}|\d{3,6}"  # US ZIP+4, BR, PL, PT, SE/CZ, plain
+)
+_ZIP = regex.compile(
+    rf"\b(?i:zip|zip\s?code|postal\s?code|post\s?code|postcode|PLZ|CEP)\b(?:\s(?:is|was))?[:#\s]\s*(?P<code>{_POSTAL})\b",
+    FLAGS,
+)
+
+
+class GovflowPostalCodeRecognizer(ProseRecognizer):
+    """A postal code introduced as one (ZIP: 7412 SL, my zip code is 90010-170): without the label a
+    four- or five-digit run is a year, an amount or an order number, so the label is required."""
+
+    ENTITIES = ("ZIP_CODE",)
+
+    def find(self, text: str) -> Iterable[RecognizerResult]:
+        for m in _ZIP.finditer(text):
+            yield result(self, "ZIP_CODE", m.start("code"), m.end("code"), 0.7, "labelled postal code")
+
+
+_NRP = regex.compile(rf"\b(?:{'|'.join(NATIONALITIES.split())})s?\b", FLAGS | regex.IGNORECASE)
+
+
+class GovflowNationalityRecognizer(ProseRecognizer):
+    """Nationality and ethnic-origin adjectives (NRP). Ethnic origin is a special category (GDPR Art. 9)
+    and a nationality narrows who a person is; the list is closed, so it cannot fire on other words."""
+
+    ENTITIES = ("NRP",)
+
+    def find(self, text: str) -> Iterable[RecognizerResult]:
+        for m in _NRP.finditer(text):
+            if m.group()[0].isupper():
+                yield result(self, "NRP", m.start(), m.end(), 0.6, "nationality")
+
+
+class GovflowNationalPhoneRecognizer(ProseRecognizer):
+    """Phone numbers written in a national format (0487 98 11 92, (579)888-3058), which carry no country
+    prefix: libphonenumber's VALID test under each region in :attr:`REGIONS`. A digit run valid in some
+    region is weak evidence on its own (dates and amounts are not, codes can be), so the score sits just
+    at the threshold and context words (phone, call, mobile) lift it. No country is claimed: the region
+    was assumed, not read."""
+
+    ENTITIES = ("PHONE_NUMBER",)
+    CONTEXT = ("phone", "telephone", "mobile", "cell", "tel", "fax", "call", "number", "desk", "whatsapp")
+    REGIONS = (
+        "US",
+        "GB",
+        "DE",
+        "FR",
+        "IT",
+        "ES",
+        "NL",
+        "BE",
+        "CH",
+        "AT",
+        "DK",
+        "SE",
+        "NO",
+        "FI",
+        "PL",
+        "PT",
+        "IE",
+        "AU",
+        "NZ",
+        "CA",
+        "BR",
+        "IN",
+        "IS",
+        "CZ",
+        "HU",
+        "GR",
+        "CY",
+        "SI",
+        "EE",
+    )
+    SCORE = 0.5
+    SHORT_SCORE = 0.3
+    MIN_DIGITS = 8
+    """Numbers with fewer digits (7-digit local numbers, 451 5986) score SHORT_SCORE, below the threshold
+    unless a context word lifts them: in prose such runs are more often codes and postcodes."""
+    MIN_SHORT_DIGITS = 7
+    _DIGITS = regex.compile(r"\d[\d\s().-]{5,}\d")
+    _DATE = regex.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
+
+    def find(self, text: str) -> Iterable[RecognizerResult]:
+        if not self._DIGITS.search(text):
+            return []
+        spans: dict[tuple[int, int], float] = {}
+        for region in self.REGIONS:
+            for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
+                raw = match.raw_string
+                digits = sum(c.isdigit() for c in raw)
+                if digits >= self.MIN_SHORT_DIGITS and not self._DATE.match(raw):
+                    score = self.SCORE if digits >= self.MIN_DIGITS else self.SHORT_SCORE
+                    spans[match.start, match.end] = max(score, spans.get((match.start, match.end), 0.0))
+        kept = [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
+        return [result(self, "PHONE_NUMBER", s, e, spans[s, e], "valid national phone number") for s, e in kept]
+
+
+_COUNTRY = regex.compile(rf"\b(?:{COUNTRIES})\b", FLAGS)
+# Company names by their legal form (Fernandez Inc., Golden Helix GmbH).
+_COMPANY = regex.compile(
+    r"\b(?:[[:Lu:]][\w&'’-]*\s){1,3}(?:Inc|LLC|Ltd|Limited|PLC|plc|GmbH|AG|SA|SAS|SARL|S\.A|BV|B\.V|NV|Oy|AB|AS"
+    r"|ApS|Corp|Corporation|Co|Group|Holdings|LLP|LP|Pty|KG|SpA|S\.p\.A|Srl)\b\.?",
+    FLAGS,
+)
+
+
+class GovflowPlaceAndCompanyRecognizer(ProseRecognizer):
+    """Country names (LOCATION) and company names by legal form (ORGANIZATION):
+    closed lists and fixed shapes the small NER model misses in lists, capitals and addresses."""
+
+    ENTITIES = ("LOCATION", "ORGANIZATION")
+
+    def find(self, text: str) -> Iterable[RecognizerResult]:
+        for m in _COUNTRY.finditer(text):
+            yield result(self, "LOCATION", m.start(), m.end(), 0.6, "country name")
+        for m in _COMPANY.finditer(text):
+            yield result(self, "ORGANIZATION", m.start(), m.end(), 0.6, "company name by legal form")
+
+
+_DATE_SHAPE = regex.compile(
+    r"[^\W\d_]{3}|\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{1,4})?|\d{1,2}:\d{2}|^(?:1[89]|20)\d{2}s?$|^'\d{2}s?$",
+    FLAGS,
+)
+# Not dates: an age ("a 61 year old") and relative expressions ("this morning", "next week") that name
+# no day anyone could be identified by.
+_NOT_A_DATE = regex.compile(
+    r"\byears?[- ]old\b|\by/?o\b|^(?:this|next|last|the|one|that|every|each|a|an)\b(?!.*\d)",
+    FLAGS | regex.IGNORECASE,
+)
+
+
+class GovflowProseNerRecognizer(SpacyRecognizer):
+    """spaCy's entities with two of the small model's habits removed: a span never runs across a line
+    break (in addresses and signatures it swallows the next line: "Quadra 104\n Suite 845"), and a
+    DATE_TIME must look like a date or time (a month or weekday word, 7/14/1995, 23:08, a year), not a
+    bare digit run such as a house number or postal code."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        kept = []
+        for ner in super().analyze(text, entities, nlp_artifacts):
+            piece = text[ner.start : ner.end]
+            if "\n" in piece:
+                line = max(piece.split("\n"), key=lambda part: len(part.strip()))
+                offset = ner.start + piece.index(line) + (len(line) - len(line.lstrip()))
+                line = line.strip()
+                if not line:
+                    continue
+                ner.start, ner.end, piece = offset, offset + len(line), line
+            if ner.entity_type == "DATE_TIME" and (not _DATE_SHAPE.search(piece) or _NOT_A_DATE.search(piece)):
+                continue
+            kept.append(ner)
+        return kept
+
+
+PROSE_RECOGNIZERS: dict[str, type[EntityRecognizer]] = {
+    cls.__name__: cls
+    for cls in (
+        GovflowStreetAddressRecognizer,
+        GovflowHonorificRecognizer,
+        GovflowJobTitleRecognizer,
+        GovflowAgeRecognizer,
+        GovflowPostalCodeRecognizer,
+        GovflowNationalityRecognizer,
+        GovflowNationalPhoneRecognizer,
+        GovflowProseNerRecognizer,
+        GovflowCardInContextRecognizer,
+        GovflowPlaceAndCompanyRecognizer,
+        GovflowNameGazetteerRecognizer,
+    )
+}
+"""Class name → recognizer, for ``recognizers.presidio`` in a policy (free text only)."""

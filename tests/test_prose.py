@@ -1,0 +1,260 @@
+"""Prose recognizers (addresses, honorifics, ages, postal codes, nationalities, national-format phones, card
+runs near a card word, country and company names, filtered spaCy), their registration by class name, and
+the settling of national-ID checksum collisions in jurisdiction tagging."""
+
+from __future__ import annotations
+
+import pytest
+from stdnum import luhn
+
+from govflow.detect.financial import GovflowCardInContextRecognizer
+from govflow.detect.names import GovflowNameGazetteerRecognizer, name_lists
+from govflow.detect.prose import (
+    PROSE_RECOGNIZERS,
+    GovflowAgeRecognizer,
+    GovflowHonorificRecognizer,
+    GovflowJobTitleRecognizer,
+    GovflowNationalityRecognizer,
+    GovflowNationalPhoneRecognizer,
+    GovflowPlaceAndCompanyRecognizer,
+    GovflowPostalCodeRecognizer,
+    GovflowStreetAddressRecognizer,
+)
+from govflow.detect.stack import DetectionStack
+from govflow.pipeline import Pipeline
+from govflow.policy.loader import load_policy
+from govflow.policy.models import Jurisdictions
+from govflow.tag.jurisdiction import Evidence, JurisdictionRules
+
+# Street names, numbers, codes and card numbers below are made up; card runs are computed with Luhn.
+
+
+def found(recognizer: object, text: str, entity: str | None = None) -> list[str]:
+    results = recognizer.analyze(text, recognizer.supported_entities, None)  # type: ignore[attr-defined]
+    return [text[r.start : r.end] for r in results if entity is None or r.entity_type == entity]
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("He lives at 24 Clarke Avenue now.", ["24 Clarke Avenue"]),
+        ("Send it to 2450 Crown St, please", ["2450 Crown St"]),
+        ("Meet me at Via dei Fiorentini 17", ["Via dei Fiorentini 17"]),
+        ("The bus station is on Vesterskovvej 79", ["Vesterskovvej 79"]),
+        ("It is at Friedhofstrasse 33 Suite 979", ["Friedhofstrasse 33", "Suite 979"]),
+        ("address: 7878 Rahu 37 Apt. 405\nSindi\nEstonia 80042", ["7878", "Rahu 37", "Apt. 405", "80042"]),
+        ("PSC 6477, Box 2981\nAPO AE 83700", ["PSC 6477, Box 2981\nAPO AE 83700"]),
+        ("USNS Bergman\nFPO AP 93757", ["USNS Bergman\nFPO AP 93757"]),
+        ("at the corner of Beiteveien 2 and Sieda Radial.", ["the corner of Beiteveien 2 and Sieda Radial"]),
+        ("Please return to P.O. Box 242", ["P.O. Box 242"]),
+    ],
+)
+def test_street_addresses_are_found_as_their_pieces(text: str, pieces: list[str]) -> None:
+    assert sorted(found(GovflowStreetAddressRecognizer(), text, "STREET_ADDRESS")) == sorted(pieces)
+
+
+def test_name_lines_of_an_address_block_are_places() -> None:
+    text = "Satu Elomo\n\n4844 Søndergade 52\n Apt. 656\n TROMSØ\n\n Denmark 35018\nRegards,\nThe Team"
+    assert found(GovflowStreetAddressRecognizer(), text, "LOCATION") == ["TROMSØ", "Denmark"]
+    assert found(GovflowStreetAddressRecognizer(), "Kind regards\nThe Team\nACME") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order 20240305 shipped on 2024-03-05 12:00:01",
+        "Chapter 3 of the 2nd edition costs 45.99",
+        "SKU AB-1234-XY, qty 12, tracking 1Z999AA10123456784",
+        "We have 12 apples and 3 pears.",
+    ],
+)
+def test_address_lookalikes_are_not_addresses(text: str) -> None:
+    assert found(GovflowStreetAddressRecognizer(), text) == []
+
+
+def test_honorific_marks_title_and_the_name_after_it() -> None:
+    text = "Mr. Baader is a 21 year old man; Dr. Berta Szöllössy agreed."
+    assert found(GovflowHonorificRecognizer(), text, "TITLE") == ["Mr.", "Dr."]
+    assert found(GovflowHonorificRecognizer(), text, "PERSON") == ["Baader", "Berta Szöllössy"]
+    assert found(GovflowHonorificRecognizer(), "Mr. and Mrs. went drinking; the dr said no.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("He just turned 58 years old", "58"),
+        ("Patient is a 35-year-old male", "35"),
+        ("i'm 58 y/o.", "58"),
+        ("I just turned 42", "42"),
+        ("aged 45, she moved", "45"),
+    ],
+)
+def test_ages_are_the_number_only(text: str, age: str) -> None:
+    assert found(GovflowAgeRecognizer(), text) == [age]
+
+
+@pytest.mark.parametrize("text", ["The 45 boxes", "turned 3.5 degrees", "a 900 years old oak", "turn 2024 into"])
+def test_age_lookalikes(text: str) -> None:
+    assert found(GovflowAgeRecognizer(), text) == []
+
+
+def test_postal_codes_need_their_label() -> None:
+    recognizer = GovflowPostalCodeRecognizer()
+    assert found(recognizer, "My zip code is 90010-170") == ["90010-170"]
+    assert found(recognizer, "ZIP: 7412 SL") == ["7412 SL"]
+    assert found(recognizer, "postcode SW1A 1AA") == ["SW1A 1AA"]
+    assert found(recognizer, "Invoice 90010 is due in 2024") == []
+
+
+def test_nationalities_are_a_closed_capitalised_list() -> None:
+    recognizer = GovflowNationalityRecognizer()
+    assert found(recognizer, "The Finnish Border Force and two Russians") == ["Finnish", "Russians"]
+    assert found(recognizer, "french fries and a turkish towel; Germanium") == []
+
+
+def test_national_phone_numbers_need_a_valid_number_of_eight_digits() -> None:
+    recognizer = GovflowNationalPhoneRecognizer()
+    assert found(recognizer, "call me at 541-714-1388 tonight") == ["541-714-1388"]
+    assert found(recognizer, "They're not answering at 0680 298 70 63") == ["0680 298 70 63"]
+    assert found(recognizer, "order 2024-03-05, amount 1234.56, zip 90210, year 1999") == []
+    assert found(recognizer, "code 1111111111 and 123 4567") == []
+
+
+def _luhn_run(prefix: str, length: int) -> str:
+    body = prefix + "7" * (length - len(prefix) - 1)
+    return body + luhn.calc_check_digit(body)
+
+
+def test_card_runs_outside_iin_table_need_a_card_word() -> None:
+    stack = DetectionStack(prose_policy())
+    jcb15 = _luhn_run("2131", 15)
+    bad = jcb15[:-1] + str((int(jcb15[-1]) + 1) % 10)
+    assert [f.entity_type for f in stack.scan_text(f"I have lost my card {jcb15}")] == ["CREDIT_CARD"]
+    assert stack.scan_text(f"I have lost my card {bad}") == []
+    assert all(f.entity_type != "CREDIT_CARD" for f in stack.scan_text(f"Shipment {jcb15} left the depot"))
+    assert GovflowCardInContextRecognizer().analyze(jcb15, ["CREDIT_CARD"])[0].score < 0.5
+
+
+def test_country_and_company_names() -> None:
+    recognizer = GovflowPlaceAndCompanyRecognizer()
+    assert found(recognizer, "Shipped from Italy to New Zealand", "LOCATION") == ["Italy", "New Zealand"]
+    assert found(recognizer, "Fernandez Inc. hired Golden Helix GmbH", "ORGANIZATION") == [
+        "Fernandez Inc.",
+        "Golden Helix GmbH",
+    ]
+    assert found(recognizer, "the inc of chad is low; italy", None) == []
+
+
+def prose_policy():  # type: ignore[no-untyped-def]
+    policy = load_policy(None)
+    presidio = [n for n in policy.recognizers.presidio if n != "SpacyRecognizer"] + list(PROSE_RECOGNIZERS)
+    recognizers = policy.recognizers.model_copy(update={"ignore_entities": [], "presidio": presidio})
+    return policy.model_copy(update={"recognizers": recognizers})
+
+
+def test_prose_recognizers_register_by_class_name_and_run_on_text_only() -> None:
+    stack = DetectionStack(prose_policy())
+    names = {type(r).__name__ for r in stack.recognizers}
+    assert not names & set(PROSE_RECOGNIZERS), "prose recognizers must not scan structured cells"
+    text = "Mr. Baader (45 years old) lives at 24 Clarke Avenue, call 541-714-1388."
+    kinds = {f.entity_type for f in stack.scan_text(text)}
+    assert {"TITLE", "PERSON", "AGE", "STREET_ADDRESS", "PHONE_NUMBER"} <= kinds
+    assert stack.scan_values(["24 Clarke Avenue", "45"], "notes_code") == [[], []]
+
+
+def test_prose_ner_keeps_spans_on_one_line_and_drops_digit_only_dates() -> None:
+    stack = DetectionStack(prose_policy())
+    text = "Anna Schmidt\nQuadra 104\n Suite 845\nShe was born on 7/14/1995 and lives at 42755."
+    for f in stack.scan_text(text):
+        assert "\n" not in text[f.start : f.end]
+        if f.entity_type == "DATE_TIME":
+            assert any(c in text[f.start : f.end] for c in "/:") or not text[f.start : f.end].isdigit()
+    assert "7/14/1995" in {text[f.start : f.end] for f in stack.scan_text(text) if f.entity_type == "DATE_TIME"}
+
+
+def test_default_pack_is_unchanged_by_prose_recognizers() -> None:
+    names = {type(r).__name__ for r in Pipeline.default().engine.stack.recognizers}
+    assert not names & set(PROSE_RECOGNIZERS)
+
+
+# --------------------------------------------------------------------------------------------------
+# Checksum collisions in jurisdiction tagging
+# --------------------------------------------------------------------------------------------------
+
+RULES = JurisdictionRules(
+    Jurisdictions(declared_columns=["country"], evidence=["declared", "national_id", "iban", "phone"], blocs={})
+)
+
+
+def countries(*evidence: Evidence) -> list[str]:
+    return RULES.resolve(evidence)[0]
+
+
+def test_collision_settled_by_a_phone_of_one_of_its_countries() -> None:
+    collision = [Evidence("JP", "national_id", "national_id"), Evidence("IN", "national_id", "national_id")]
+    assert countries(*collision, Evidence("IN", "phone", "phone")) == ["IN"]
+    assert countries(*collision, Evidence("JP", "declared", "country")) == ["JP"]
+
+
+def test_collision_without_corroboration_keeps_every_country() -> None:
+    collision = [Evidence("AU", "national_id", "national_id"), Evidence("CA", "national_id", "national_id")]
+    assert countries(*collision) == ["AU", "CA"]
+    assert countries(*collision, Evidence("DE", "phone", "phone")) == ["AU", "CA", "DE"]
+
+
+def test_evidence_from_different_columns_is_never_pruned() -> None:
+    evidence = [
+        Evidence("DE", "iban", "iban"),
+        Evidence("RU", "phone", "phone"),
+        Evidence("RU", "national_id", "national_id"),
+        Evidence("PL", "national_id", "tax_id"),
+    ]
+    assert countries(*evidence) == ["DE", "PL", "RU"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Name gazetteer
+# --------------------------------------------------------------------------------------------------
+
+
+def test_gazetteer_finds_names_the_small_model_does_not_know() -> None:
+    recognizer = GovflowNameGazetteerRecognizer()
+    assert found(recognizer, "The form was signed by Virpi Eklund yesterday") == ["Virpi Eklund"]
+    assert found(recognizer, "Please correct it to Ryan P Costa.") == ["Ryan P Costa"]
+    assert found(recognizer, "my colleague Virpi called") == ["Virpi"]
+
+
+def test_gazetteer_skips_common_words_sentence_openers_and_lowercase() -> None:
+    recognizer = GovflowNameGazetteerRecognizer()
+    assert found(recognizer, "May I pay in March? Will you be in Italy on Monday") == []
+    assert found(recognizer, "Virpi called.") == []  # one name word opening a sentence: any word is capitalised
+    assert found(recognizer, "virpi and thomas") == []
+
+
+def test_gazetteer_lists_exclude_stop_words_and_closed_lists() -> None:
+    given, family = name_lists()
+    assert len(given) > 10_000 and len(family) > 10_000
+    assert not {"May", "Will", "Street", "Italy", "Monday"} & (given | family)
+
+
+def test_job_titles_under_a_name_or_in_apposition() -> None:
+    recognizer = GovflowJobTitleRecognizer()
+    assert found(recognizer, "Thomas Svendsen\nAssistant property manager\nHopstop") == ["Assistant property manager"]
+    assert found(recognizer, "Albert Svenningsen\n\nChildren's librarian\n") == ["Children's librarian"]
+    assert found(recognizer, "Marie Langrová, the Cinematographer, said") == ["Cinematographer"]
+
+
+def test_job_title_lookalikes() -> None:
+    recognizer = GovflowJobTitleRecognizer()
+    assert found(recognizer, "Dear Anna\nThanks again for the order\nBest") == []
+    assert found(recognizer, "Order 1234\nSKU manager-99\n") == []
+    assert found(recognizer, "the manager said the driver was late") == []
+
+
+def test_seven_digit_local_numbers_need_a_phone_word() -> None:
+    recognizer = GovflowNationalPhoneRecognizer()
+    (short,) = recognizer.analyze("reach me on 451 5986", ["PHONE_NUMBER"])
+    assert short.score < 0.5  # below the threshold alone
+    stack = DetectionStack(prose_policy())
+    assert [f.entity_type for f in stack.scan_text("Call my phone at 451 5986")] == ["PHONE_NUMBER"]
+    assert all(f.entity_type != "PHONE_NUMBER" for f in stack.scan_text("Invoice 451 5986 was paid"))
