@@ -1,4 +1,4 @@
-"""The `govflow` command: run, scan, validate, reveal, demo.
+"""The `govflow` command: run, scan, validate, schema, test, explain, diff, reveal, demo.
 
 Exit codes a CI job can rely on: 0 success, 1 the policy or data has errors, 2 bad usage or input.
 """
