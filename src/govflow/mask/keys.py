@@ -65,8 +65,9 @@ class Key:
     `key_id` is ``"<name>:<12 hex>"`` where the hex is HMAC-SHA256(material, "govflow key id"): it is stable
     for the same material, differs between keys, and cannot be turned back into the key, so audits can
     record which key produced a masked dataset. The material itself is not a dataclass field, so it stays
-    out of `repr`, `dataclasses.asdict` and equality; it does survive `pickle`, which Spark needs to ship
-    the key to executors.
+    out of `repr`, `dataclasses.asdict` and equality. It would survive `pickle`, so nothing that ships work
+    to other processes carries a Key: Spark executors read their keys from their own environment or key
+    file (`govflow.spark`).
     """
 
     name: str
