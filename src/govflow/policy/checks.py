@@ -22,7 +22,7 @@ from typing import Any
 import phonenumbers
 
 from govflow.policy.errors import PolicyError, PolicyIssue, did_you_mean
-from govflow.policy.loader import LocatedPolicy, Path_, _dotted, load_policy_located, policy_version, rule_files
+from govflow.policy.loader import LocatedPolicy, Path_, dotted, load_policy_located, policy_version, rule_files
 from govflow.policy.models import MaskingProfile, Policy, RouteCondition
 from govflow.route.decide import RecordTags, decide
 from govflow.tag.countries import normalise_country
@@ -328,7 +328,7 @@ class _Checker:
     def issue(self, path: Path_, code: str, severity: str, message: str, hint: str = "") -> PolicyIssue:
         assert code in CODES, code
         file, line, column = self.located.where(path)
-        return PolicyIssue(file, line, column, _dotted(path), message, severity=severity, code=code, hint=hint)
+        return PolicyIssue(file, line, column, dotted(path), message, severity=severity, code=code, hint=hint)
 
     def buildable(self) -> list[PolicyIssue]:
         """Recognizers, validators, regexes, the spaCy model and masking operators must build."""

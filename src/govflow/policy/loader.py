@@ -34,7 +34,7 @@ _PREPEND_WHEN_EXTENDING = {("routes", "rules")}
 
 
 @dataclass
-class _Document:
+class LocatedDocument:
     """Plain data plus where each path came from."""
 
     data: dict[str, Any] = field(default_factory=dict)
@@ -86,7 +86,9 @@ def _plain(node: Any, file: str, path: Path_, locations: dict[Path_, Location]) 
     return node
 
 
-def _parse(file: Path) -> _Document:
+def parse_located(file: Path) -> LocatedDocument:
+    """One YAML file as plain data plus the file:line:column of every key, so any later check (policy
+    models, steward test files) can point at the line a person must edit."""
     yaml = YAML(typ="rt")
     try:
         raw = yaml.load(file.read_text(encoding="utf-8"))
@@ -110,7 +112,7 @@ def _parse(file: Path) -> _Document:
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError([PolicyIssue(str(file), None, None, "", f"cannot read: {exc}")]) from None
     if raw is None:
-        return _Document()
+        return LocatedDocument()
     if not isinstance(raw, CommentedMap):
         raise PolicyError(
             [
@@ -123,7 +125,7 @@ def _parse(file: Path) -> _Document:
                 )
             ]
         )
-    doc = _Document()
+    doc = LocatedDocument()
     doc.data = _plain(raw, str(file), (), doc.locations)
     return doc
 
@@ -139,7 +141,7 @@ def _shift(locations: dict[Path_, Location], prefix: Path_, offset: int) -> dict
     return out
 
 
-def _merge(base: _Document, new: _Document, *, override: bool) -> _Document:
+def _merge(base: LocatedDocument, new: LocatedDocument, *, override: bool) -> LocatedDocument:
     """Merge `new` into `base`. Mappings merge, lists concatenate, scalars must agree unless `override`."""
     issues: list[PolicyIssue] = []
     locations = dict(base.locations)
@@ -164,13 +166,12 @@ def _merge(base: _Document, new: _Document, *, override: bool) -> _Document:
         if a != b and not override:
             file_a = locations.get(path, ("?", 0, 0))
             file_b = new_locations.get(path, ("?", None, None))
-            dotted = _dotted(path)
             issues.append(
                 PolicyIssue(
                     file_b[0],
                     file_b[1],
                     file_b[2],
-                    dotted,
+                    dotted(path),
                     f"conflicts with {file_a[0]}:{file_a[1]} which sets it differently; set it in one file only",
                     code="merge-conflict",
                 )
@@ -182,22 +183,23 @@ def _merge(base: _Document, new: _Document, *, override: bool) -> _Document:
     if issues:
         raise PolicyError(issues)
     locations.update(new_locations)
-    return _Document(merged, locations)
+    return LocatedDocument(merged, locations)
 
 
-def _dotted(path: Path_) -> str:
+def dotted(path: Path_) -> str:
+    """`routes.rules[2].when`: the spelling of a path that error messages and docs use."""
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
 
-def _read_pack(path: Path, seen: frozenset[Path] = frozenset()) -> _Document:
+def _read_pack(path: Path, seen: frozenset[Path] = frozenset()) -> LocatedDocument:
     """All files of a pack merged, with `extend:` resolved (the base first, this pack on top)."""
     files = rule_files(path)
-    docs = [_parse(f) for f in files]
+    docs = [parse_located(f) for f in files]
     extends = {(doc.data.pop("extend"), f) for doc, f in zip(docs, files, strict=True) if "extend" in doc.data}
-    merged = _Document()
+    merged = LocatedDocument()
     for doc in docs:
         merged = _merge(merged, doc, override=False)
     if not extends:
@@ -218,7 +220,7 @@ def _read_pack(path: Path, seen: frozenset[Path] = frozenset()) -> _Document:
     return _merge(base, merged, override=True)
 
 
-def _location(path: Path_, locations: dict[Path_, Location]) -> Location | None:
+def location_of(path: Path_, locations: dict[Path_, Location]) -> Location | None:
     """The location of the longest prefix of `path` that some file wrote."""
     for end in range(len(path), 0, -1):
         if path[:end] in locations:
@@ -290,8 +292,8 @@ def _issues_from(exc: ValidationError, locations: dict[Path_, Location], default
         if match and kind == "value_error":
             path = (*path, *_parse_dotted(match["path"]))
             message = match["rest"]
-        loc = _location(path, locations) or (default_file, None, None)
-        issues.append(PolicyIssue(loc[0], loc[1], loc[2], _dotted(path), message, code=code))
+        loc = location_of(path, locations) or (default_file, None, None)
+        issues.append(PolicyIssue(loc[0], loc[1], loc[2], dotted(path), message, code=code))
     return issues
 
 
@@ -305,7 +307,7 @@ class LocatedPolicy:
 
     def where(self, path: Path_) -> tuple[str, int | None, int | None]:
         """file, line, column of `path` (or of its nearest written parent; the root when nothing is)."""
-        return _location(path, self.locations) or (str(self.root), None, None)
+        return location_of(path, self.locations) or (str(self.root), None, None)
 
 
 def load_policy_located(path: str | Path | None = None) -> LocatedPolicy:

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from govflow.io import InputError
 from govflow.policy.errors import PolicyError, PolicyIssue, did_you_mean
-from govflow.policy.loader import _dotted, _location, _parse
+from govflow.policy.loader import dotted, location_of, parse_located
 from govflow.steward.govern import govern_pieces, read_pieces
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def find_case_files(path: Path, tests: Path | None = None) -> list[Path]:
 
 def load_cases(file: Path) -> list[LoadedCase]:
     """Cases of one test file; a bad file raises PolicyError with file:line: field: message."""
-    doc = _parse(file)
+    doc = parse_located(file)
     try:
         parsed = CaseFile.model_validate(doc.data)
     except ValidationError as exc:
@@ -195,8 +195,8 @@ def _issues(exc: ValidationError, locations: dict[Any, Any], file: Path) -> list
             )
         elif kind in _SHAPE_ERRORS and len(path) >= 2 and path[-2] == "masked":
             message = "expected a value, or one of {equals|changed|unchanged|matches|is_null: ...}"
-        loc = _location(path, locations) or (str(file), None, None)
-        issue = PolicyIssue(loc[0], loc[1], loc[2], _dotted(path), message, code="bad-test-file")
+        loc = location_of(path, locations) or (str(file), None, None)
+        issue = PolicyIssue(loc[0], loc[1], loc[2], dotted(path), message, code="bad-test-file")
         found.setdefault((issue.field, kind in _SHAPE_ERRORS), issue)
     # a shape complaint about a field that also has a precise complaint inside it is noise
     precise = [f for f, shape in found if not shape]
