@@ -13,6 +13,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import regex
 from presidio_analyzer import (
     AnalyzerEngine,
@@ -23,11 +26,13 @@ from presidio_analyzer import (
     RecognizerResult,
 )
 from presidio_analyzer import predefined_recognizers as presidio_predefined
-from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 
 from govflow.detect.evidence import ENTITY_COUNTRY, evidence_recognizers
 from govflow.detect.findings import Finding, drop_contained
+from govflow.detect.name_check import may_hold_names
 from govflow.detect.offline import ensure_offline_tldextract
+from govflow.detect.prefilter import Prefilter, python_mask
 from govflow.detect.prose import PROSE_RECOGNIZERS
 from govflow.policy.errors import did_you_mean
 from govflow.policy.models import DenyListSpec, PatternRecognizerSpec, Policy
@@ -62,7 +67,9 @@ SPACY_IGNORED = [
     "LAW",
     "LANGUAGE",
 ]
-MEMO_ENTRIES = 500_000
+# Recognizers without regexes that only ever match text holding a digit (phone numbers).
+_DIGIT_RECOGNIZERS = frozenset({"GovflowInternationalPhoneRecognizer", "PhoneRecognizer"})
+MEMO_ENTRIES = 100_000
 MEMO_VALUE_CHARS = 10_000
 _PRESIDIO_FLAGS = regex.DOTALL | regex.MULTILINE | regex.IGNORECASE
 
@@ -216,12 +223,12 @@ class DetectionStack:
         self._memory: dict[tuple[tuple[object, ...], str] | None, tuple[Finding, ...]] = {}
 
     @staticmethod
-    def _prefilter(recognizer: EntityRecognizer) -> list[regex.Pattern[str]] | None:
+    def _prefilter(recognizer: EntityRecognizer) -> Prefilter | None:
         """The recognizer's own regexes, to skip values it cannot match; None = always analyse."""
         if not isinstance(recognizer, PatternRecognizer) or not recognizer.patterns:
             return None
         flags = recognizer.global_regex_flags if recognizer.global_regex_flags is not None else _PRESIDIO_FLAGS
-        return [regex.compile(p.regex, flags=flags) for p in recognizer.patterns]
+        return Prefilter([regex.compile(p.regex, flags=flags) for p in recognizer.patterns])
 
     @property
     def analyzer(self) -> AnalyzerEngine:
@@ -306,12 +313,14 @@ class DetectionStack:
     def _scan_values(self, values: Sequence[str], column: str, assume_context: bool) -> list[list[Finding]]:
         name_words = set(re.split(r"[^a-z0-9]+", column.lower())) | {column.lower()}
         results: list[list[RecognizerResult]] = [[] for _ in values]
+        array = pa.array(values, pa.string())
+        needs_python = python_mask(array)
+        everything = range(len(values))
         for recognizer, prefilter, context in zip(self.recognizers, self._prefilters, self._context, strict=True):
             boost = assume_context or any(w in name_words or (len(w) > 3 and w in column.lower()) for w in context)
-            for i, value in enumerate(values):
-                if prefilter is not None and not any(p.search(value) for p in prefilter):
-                    continue
-                for r in recognizer.analyze(value, recognizer.supported_entities, None):
+            candidates = everything if prefilter is None else prefilter.candidates(values, array, needs_python).tolist()
+            for i in candidates:
+                for r in recognizer.analyze(values[i], recognizer.supported_entities, None):
                     if boost and r.score < 1.0:
                         r.score = max(min(r.score + CONTEXT_BOOST, 1.0), CONTEXT_FLOOR)
                     results[i].append(r)
@@ -325,11 +334,84 @@ class DetectionStack:
         analyzer = self.analyzer
         pieces = [(i, offset, piece) for i, text in enumerate(texts) for offset, piece in _chunks(text)]
         out: list[list[Finding]] = [[] for _ in texts]
-        artifacts = analyzer.nlp_engine.process_batch([p for _, _, p in pieces], self.language, batch_size=batch_size)
-        for (i, offset, piece), (_, nlp_artifacts) in zip(pieces, artifacts, strict=True):
-            results = analyzer.analyze(piece, self.language, nlp_artifacts=nlp_artifacts)
+        texts = [p for _, _, p in pieces]
+        artifacts = self._nlp_artifacts(texts, batch_size)
+        entity_lists = self._entities_that_could_match(texts)
+        for (i, offset, piece), nlp_artifacts, entities in zip(pieces, artifacts, entity_lists, strict=True):
+            if entities == []:
+                continue  # no recognizer can find anything in this text
+            results = analyzer.analyze(piece, self.language, entities=entities, nlp_artifacts=nlp_artifacts)
             out[i].extend(self._to_findings(results, offset))
         return [drop_contained(f) for f in out]
+
+    def _entities_that_could_match(self, texts: list[str]) -> list[list[str] | None]:
+        """Per text, the entity types of every recognizer that could find something in it, so Presidio
+        runs only those recognizers (and any other recognizer of the same types). A recognizer without
+        regexes, and every text-only (NER) recognizer, always counts."""
+        array = pa.array(texts, pa.string())
+        python = python_mask(array)
+        always: set[str] = {e for r in self._text_only for e in r.supported_entities}
+        per_text: list[set[str]] = [set(always) for _ in texts]
+        for recognizer, prefilter in zip(self.recognizers, self._prefilters, strict=True):
+            entities = recognizer.supported_entities
+            hits = range(len(texts)) if prefilter is None else prefilter.candidates(texts, array, python).tolist()
+            for i in hits:
+                per_text[i].update(entities)
+        return [sorted(e) for e in per_text]  # never None here; None (all entities) is the slow path
+
+    def _nlp_artifacts(self, texts: list[str], batch_size: int) -> list[NlpArtifacts]:
+        """spaCy's analysis of each text, running only the components whose output can change a finding.
+
+        NER runs where the text may hold a name or place (`may_hold_names`) and only person and place labels
+        count; the tagger and lemmatizer, which feed context words, run where a recognizer that uses
+        context could match. Any other set-up (other NER labels kept, recognizers reading spaCy's output
+        in their own way) runs the whole pipeline on every text, as Presidio does.
+        """
+        engine = self.analyzer.nlp_engine
+        nlp = engine.nlp[self.language]
+        plan = self._component_plan(texts)
+        out: list[NlpArtifacts | None] = [None] * len(texts)
+        for disabled in sorted(set(plan)):
+            indices = [i for i, d in enumerate(plan) if d == disabled]
+            docs = nlp.pipe([texts[i] for i in indices], batch_size=batch_size, disable=list(disabled))
+            for i, doc in zip(indices, docs, strict=True):
+                out[i] = engine._doc_to_nlp_artifact(doc, self.language)
+        return out  # type: ignore[return-value]
+
+    def _component_plan(self, texts: list[str]) -> list[tuple[str, ...]]:
+        """Per text, the spaCy components it can do without (sorted names; empty = the whole pipeline)."""
+        nlp = self.analyzer.nlp_engine.nlp[self.language]
+        ner_labels = {"PERSON", "LOCATION"}
+        kept = {e for e in SPACY_LABELS.values() if e not in self.ignored}
+        only_spacy = all(type(r) is presidio_predefined.SpacyRecognizer for r in self._text_only)
+        if not only_spacy or not kept <= ner_labels or "ner" not in nlp.pipe_names:
+            return [()] * len(texts)
+        needs_ner = may_hold_names(texts) if self._text_only else [False] * len(texts)
+        needs_context = self._needs_context(texts)
+        context_parts = tuple(n for n in nlp.pipe_names if n not in ("ner",))
+        plan = []
+        for ner, context in zip(needs_ner, needs_context, strict=True):
+            disabled = [] if ner else ["ner"]
+            if not context:
+                disabled.extend(context_parts)
+            plan.append(tuple(sorted(disabled)))
+        return plan
+
+    def _needs_context(self, texts: list[str]) -> list[bool]:
+        """Texts in which a recognizer with context words could match (its score may rise with context)."""
+        needs = np.zeros(len(texts), dtype=bool)
+        array = pa.array(texts, pa.string())
+        python = python_mask(array)
+        for recognizer, prefilter, context in zip(self.recognizers, self._prefilters, self._context, strict=True):
+            if not context:
+                continue
+            if prefilter is not None:
+                needs[prefilter.candidates(texts, array, python)] = True
+            elif type(recognizer).__name__ in _DIGIT_RECOGNIZERS:
+                needs |= pc.match_substring_regex(array, pattern=r"\p{N}").to_numpy(zero_copy_only=False)
+            else:
+                return [True] * len(texts)
+        return needs.tolist()
 
     def scan_text(self, text: str) -> list[Finding]:
         return self.scan_texts([text])[0]

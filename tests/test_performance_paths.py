@@ -1,0 +1,146 @@
+"""The fast paths give exactly what the slow paths give: RE2 prefilters, NER skipped by the name check,
+spaCy components left out where no finding can depend on them, and the egress gate's skip of values
+that are one pseudonym end to end."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import govflow
+from govflow.datagen import generate_customers
+from govflow.detect.name_check import may_hold_names
+from govflow.detect.prefilter import Prefilter, python_mask, re2_pattern, without_backreferences, without_lookarounds
+from govflow.detect.stack import DetectionStack
+from govflow.policy.loader import load_policy
+
+
+@pytest.fixture(scope="module")
+def customers() -> pa.Table:
+    return generate_customers(400, seed=11)[0]
+
+
+def _python_candidates(prefilter: Prefilter, values: list[str]) -> list[int]:
+    return [i for i, v in enumerate(values) if any(p.search(v) for p in prefilter.patterns)]
+
+
+def test_rewritten_patterns_match_a_superset() -> None:
+    assert without_lookarounds(r"(?<![\w(])\d{3}(?!\d)") == r"\d{3}"
+    assert without_lookarounds(r"[(?=]x") == r"[(?=]x"  # a class is not a group
+    assert without_backreferences(r"\d{3}([- ])\d{2}\1\d{4}") == r"\d{3}([- ])\d{2}(?:[- ])\d{4}"
+    assert re2_pattern(r"a{,3}", 0) is None  # RE2 reads {,3} literally
+    assert re2_pattern(r"a", regex.VERBOSE) is None
+    assert re2_pattern(r"\d+", regex.IGNORECASE) == r"(?i)\d+"
+
+
+def test_every_default_prefilter_is_exact_on_generated_and_unusual_values(
+    default_pipeline: govflow.Pipeline, customers: pa.Table
+) -> None:
+    stack = default_pipeline.engine.stack
+    values = sorted({str(v) for c in customers.column_names for v in customers.column(c).to_pylist() if v is not None})
+    values += ["١٢٣-٤٥-٦٧٨٩", "123-45-6789", "123 45\u00a06789", "ab\x0bc", "x@y.com", "GB82 WEST 1234 5698 7654 32"]
+    array = pa.array(values, pa.string())
+    needs_python = python_mask(array)
+    checked = 0
+    for prefilter in stack._prefilters:
+        if prefilter is None:
+            continue
+        assert prefilter.candidates(values, array, needs_python).tolist() == _python_candidates(prefilter, values)
+        checked += bool(prefilter.re2)
+    assert checked > 20  # the default pack's regexes do go through RE2
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("0123456789 -./ABXZ@a\u0663\u00a0"), max_size=16), max_size=20))
+def test_prefilters_agree_with_python_on_arbitrary_digit_strings(default_pipeline: govflow.Pipeline, values) -> None:
+    array = pa.array(values, pa.string())
+    needs_python = python_mask(array)
+    for prefilter in default_pipeline.engine.stack._prefilters:
+        if prefilter is not None:
+            assert prefilter.candidates(values, array, needs_python).tolist() == _python_candidates(prefilter, values)
+
+
+def test_name_check_sends_anything_name_like_to_ner() -> None:
+    texts = [
+        "parcel left with the concierge as requested.",
+        "Box arrived slightly damaged.",
+        "spoke with anna about the parcel; 橋本 花子 called",
+        "call 555 0100 after six",
+        "send it to someone@example.org",
+        "",
+    ]
+    assert may_hold_names(texts) == [False, True, True, True, True, False]
+
+
+def test_selective_text_scan_finds_exactly_what_the_whole_pipeline_and_analyzer_find(customers: pa.Table) -> None:
+    policy = load_policy(None)
+    fast, full = DetectionStack(policy), DetectionStack(policy)
+    full._component_plan = lambda texts: [()] * len(texts)  # type: ignore[method-assign]
+    full._entities_that_could_match = lambda texts: [None] * len(texts)  # type: ignore[method-assign]
+    texts = sorted({t for t in customers.column("notes").to_pylist() if t})
+    texts += [
+        "customer asked to change the delivery slot to the afternoon.",
+        "please ring the phone number on the invoice before delivery.",
+        "new contact number for this account: 020 7946 0958.",
+        "left a voicemail at my mobile 07700 900123 about the order",
+        "email me at someone@example.org please",
+    ]
+    plan = fast._component_plan(texts)
+    assert any(plan) and not all(plan), "the benchmark texts exercise both the full and the reduced pipelines"
+    assert fast.scan_texts(texts) == full.scan_texts(texts)
+    assert fast.scan_texts(["parcel left at the depot"]) == [[]]
+
+
+def test_egress_gate_still_stops_text_outside_pseudonyms(default_pipeline: govflow.Pipeline) -> None:
+    from govflow.mask.operators import Masked
+
+    engine = default_pipeline.engine
+    table = pa.table({"notes": ["Spoke with Maria Garcia about the late parcel."] * 3})
+    profile = engine.profile(table)
+    scan = engine._scan_batch(table.to_batches()[0], profile, __import__("numpy").full(3, None, dtype=object))[0]
+    whole = Masked("tok_8f3a21", ((0, 10),))
+    leaky = Masked("Spoke with Maria Garcia about tok_8f3a21", ((30, 40),))
+    stopped = engine._egress_gate(scan, {0: whole, 1: leaky})
+    assert list(stopped) == [1] and "PERSON" in stopped[1]
+
+
+def test_parallel_run_writes_the_same_bytes_as_a_single_process(
+    default_pipeline: govflow.Pipeline, customers: pa.Table, tmp_path
+) -> None:
+    import pyarrow.parquet as pq
+
+    from govflow.runner import Progress, run_file
+
+    source = tmp_path / "in.parquet"
+    pq.write_table(customers.slice(0, 240), source)
+    outputs = {}
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        quiet = Progress(None, enabled=False)
+        run_file(default_pipeline, source, out, batch_size=50, workers=workers, progress=quiet)
+        outputs[workers] = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert outputs[1].keys() == outputs[2].keys() and len(outputs[1]) >= 4
+    for name in outputs[1]:
+        assert outputs[1][name] == outputs[2][name], f"{name} differs between 1 and 2 workers"
+
+
+def test_progress_draws_on_a_terminal_and_stays_quiet_in_a_pipe() -> None:
+    import io
+
+    from govflow.runner import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal, pipe = Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        progress = Progress(1000, stream)
+        progress.advance(250)
+        progress.close()
+    assert pipe.getvalue() == ""
+    drawn = terminal.getvalue()
+    assert "250 rows" in drawn and "rows/s" in drawn and "ETA" in drawn and "25.0%" in drawn
