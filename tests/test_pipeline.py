@@ -314,3 +314,14 @@ def test_each_run_starts_with_an_empty_memo(pipe: govflow.Pipeline) -> None:
     assert pipe.engine.stack._memory
     pipe.profile(pa.table({"x": ["a"]}))
     assert len(pipe.engine.stack._memory) <= 1
+
+
+def test_placeholders_are_not_pii_but_place_names_that_look_like_one_are(pipe: govflow.Pipeline) -> None:
+    """Fail closed: only spellings that are never a name count as "no value" in a hinted column."""
+    table = pa.table({"city": ["n/a", "None", "Torino"], "country": ["IT", "IT", "IT"]})
+    result = pipe.run(table)
+    entities = result.table.column("gov_entities").to_pylist()
+    assert entities[0] == []
+    assert "LOCATION" in entities[1] and "LOCATION" in entities[2]
+    released = result.routes["external"].column("city").to_pylist()
+    assert "None" not in released and "Torino" not in released

@@ -37,8 +37,9 @@ from govflow.tag.sensitivity import SensitivityRules
 
 log = logging.getLogger(__name__)
 
-# Values that stand for "no value" in hinted columns: not personal data, so not a finding.
-PLACEHOLDERS = frozenset({"n/a", "na", "n.a.", "none", "null", "nil", "unknown", "tbd", "not provided", "-"})
+# Values that stand for "no value" in hinted columns: not personal data, so not a finding. Only spellings
+# that are never a name or place: "None" is a town in Piedmont, "Na" and "Nil" are surnames.
+PLACEHOLDERS = frozenset({"n/a", "n.a.", "null", "unknown", "tbd", "not provided", "-"})
 EGRESS_GATE = "egress gate"
 GOV_COLUMNS = ("gov_sensitivity", "gov_jurisdictions", "gov_regulations", "gov_entities", "gov_route")
 _STR_LIST = pa.list_(pa.string())
