@@ -128,7 +128,7 @@ def _lists(rows: Sequence[Sequence[str]], inverse: np.ndarray) -> pa.Array:
     return pa.array(list(rows), _STR_LIST).take(pa.array(inverse))
 
 
-def _whole_value(value: str, findings: list[Finding], entity: str) -> list[Finding]:
+def whole_value_findings(value: str, findings: list[Finding], entity: str) -> list[Finding]:
     """A hinted column's value is its entity as a whole, unless a recognizer already covers all of it."""
     text = value.strip()
     if text.lower() in PLACEHOLDERS or not any(c.isalnum() for c in text):
@@ -203,7 +203,7 @@ class Engine:
         if profile.mode == "structured":
             found = self._isolating(patterns, uniques, leaf, problems, everything)
             if profile.whole_value and profile.entity:
-                return [_whole_value(v, f, profile.entity) for v, f in zip(uniques, found, strict=True)]
+                return [whole_value_findings(v, f, profile.entity) for v, f in zip(uniques, found, strict=True)]
             return found
         limit = self.policy.settings.max_ner_chars
         for i, value in enumerate(uniques):

@@ -83,7 +83,7 @@ class InputSource:
 
     def _stream(self) -> Iterator[Piece]:
         for piece in _rebatch((_conform(p, self.schema) for p in self._read()), self.batch_size):
-            batch, problems = _repair_utf8(self.path, *piece)
+            batch, problems = repair_utf8(self.path, *piece)
             yield batch, None if problems is None or problems.null_count == len(problems) else problems
 
 
@@ -187,7 +187,7 @@ def _add_problem(notes: list[str | None], row: int, message: str) -> None:
     notes[row] = message if notes[row] is None else f"{notes[row]}; {message}"
 
 
-def _repair_utf8(path: Path, batch: pa.RecordBatch, problems: pa.Array | None) -> Piece:
+def repair_utf8(path: Path, batch: pa.RecordBatch, problems: pa.Array | None) -> Piece:
     """Replace invalid UTF-8 bytes in string columns (per value) and flag those rows.
 
     CSV is read without UTF-8 checks and parquet writers do not all validate, so a single bad byte

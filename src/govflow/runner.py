@@ -23,7 +23,9 @@ from govflow.io import InputSource, RouteTarget, RouteWriter, open_input, read_m
 from govflow.pipeline import DEFAULT_BATCH_SIZE, Pipeline
 
 # Reasons name the line or row they come from; the manifest counts them by kind.
-_ROW_NUMBER = re.compile(r"\b(line|row) \d+")
+ROW_NUMBER = r"\b(line|row) \d+"
+"""Reasons name the line or row they come from; the manifest counts reasons by kind, numbers replaced."""
+_ROW_NUMBER = re.compile(ROW_NUMBER)
 
 
 class Progress:

@@ -36,9 +36,10 @@ import pyarrow.compute as pc
 from govflow import __version__
 from govflow.detect.profile import TableProfile
 from govflow.engine import AUDIT_SCHEMA, EGRESS_GATE, SchemaError, output_schema
-from govflow.io import AUDIT, MANIFEST, InputError, _repair_utf8
+from govflow.io import AUDIT, MANIFEST, InputError, repair_utf8
 from govflow.pipeline import DEFAULT_BATCH_SIZE, Pipeline
 from govflow.policy.loader import policy_from_text, policy_to_text, policy_version
+from govflow.runner import ROW_NUMBER
 
 try:
     from pyspark import StorageLevel, TaskContext
@@ -60,7 +61,6 @@ METADATA_KEY = "govflow"
 #: record_index = partition id << 33 | position in the partition, as Spark's monotonically_increasing_id.
 INDEX_BITS = 33
 _STAGING_PREFIX = ".govflow-staging-"
-_ROW_NUMBER = r"\b(line|row) \d+"  # reasons name the line or row they come from; the manifest counts kinds
 
 
 # -- executors -------------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def _readable(batch: pa.RecordBatch) -> tuple[pa.RecordBatch, pa.Array | None]:
     whole-batch fail-closed path sends them to on_error, unmasked, rather than failing the job.
     """
     try:
-        return _repair_utf8(Path("spark batch"), batch, None)
+        return repair_utf8(Path("spark batch"), batch, None)
     except InputError:
         log.error("a batch holds invalid UTF-8 inside a nested value; its %d records go to on_error", batch.num_rows)
         return batch, pa.array([_NESTED_UTF8] * batch.num_rows, pa.string())
@@ -420,7 +420,7 @@ def _manifest(
         routes[name] = {"zone": zone, "rows": written, "path": name, "files": files}
     audit_rows = spark.read.parquet(fs.path(staging, AUDIT).toString()).count()
     reasons = (
-        governed.select(F.regexp_replace(f"{AUDIT_COLUMN}.reason", _ROW_NUMBER, "$1 N").alias("reason"))
+        governed.select(F.regexp_replace(f"{AUDIT_COLUMN}.reason", ROW_NUMBER, "$1 N").alias("reason"))
         .where(F.col("reason").isNotNull())
         .groupBy("reason")
         .count()

@@ -22,7 +22,7 @@ import pyarrow as pa
 from govflow.detect.findings import Finding, drop_contained
 from govflow.detect.profile import LeafProfile, hinted_date_columns
 from govflow.detect.record_context import echo_needles, record_findings
-from govflow.engine import _whole_value
+from govflow.engine import whole_value_findings
 from govflow.leaves import LIST_MARK, UnsupportedColumn, leaves_of
 from govflow.route.decide import RecordTags, trace
 from govflow.tag.countries import normalise_country
@@ -111,7 +111,7 @@ class _Explainer:
     def _structured(self, value: str, column: str, profile: LeafProfile) -> list[tuple[Finding, str, list[str]]]:
         found = self.stack.scan_values([value], column, assume_context=profile.assume_context)[0]
         if profile.whole_value and profile.entity:
-            found = _whole_value(value, found, profile.entity)
+            found = whole_value_findings(value, found, profile.entity)
         out = []
         for f in found:
             if f.recognizer == "column_hint":
