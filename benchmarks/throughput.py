@@ -108,7 +108,8 @@ def free_text_part(pipe: govflow.Pipeline, texts: list[str], repeats: int) -> di
     misses = [
         doc.text for doc in nlp.pipe(skipped, batch_size=64) if any(e.label_ in PLACE_OR_PERSON for e in doc.ents)
     ]
-    plan = stack._component_plan(texts)
+    array = pa.array(texts, pa.string())
+    plan = stack._component_plan(texts, array, stack._candidates(texts, array))
     return {
         "unique_texts": len(texts),
         "govflow_scan_s": timings["govflow"].median,

@@ -78,8 +78,8 @@ def test_name_check_sends_anything_name_like_to_ner() -> None:
 def test_selective_text_scan_finds_exactly_what_the_whole_pipeline_and_analyzer_find(customers: pa.Table) -> None:
     policy = load_policy(None)
     fast, full = DetectionStack(policy), DetectionStack(policy)
-    full._component_plan = lambda texts: [()] * len(texts)  # type: ignore[method-assign]
-    full._entities_that_could_match = lambda texts: [None] * len(texts)  # type: ignore[method-assign]
+    full._component_plan = lambda texts, array, hits: [()] * len(texts)  # type: ignore[method-assign]
+    full._entities_that_could_match = lambda n, hits: [None] * n  # type: ignore[method-assign]
     texts = sorted({t for t in customers.column("notes").to_pylist() if t})
     texts += [
         "customer asked to change the delivery slot to the afternoon.",
@@ -88,7 +88,8 @@ def test_selective_text_scan_finds_exactly_what_the_whole_pipeline_and_analyzer_
         "left a voicemail at my mobile 07700 900123 about the order",
         "email me at someone@example.org please",
     ]
-    plan = fast._component_plan(texts)
+    array = pa.array(texts, pa.string())
+    plan = fast._component_plan(texts, array, fast._candidates(texts, array))
     assert any(plan) and not all(plan), "the benchmark texts exercise both the full and the reduced pipelines"
     assert fast.scan_texts(texts) == full.scan_texts(texts)
     assert fast.scan_texts(["parcel left at the depot"]) == [[]]

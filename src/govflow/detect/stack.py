@@ -335,8 +335,10 @@ class DetectionStack:
         pieces = [(i, offset, piece) for i, text in enumerate(texts) for offset, piece in _chunks(text)]
         out: list[list[Finding]] = [[] for _ in texts]
         texts = [p for _, _, p in pieces]
-        artifacts = self._nlp_artifacts(texts, batch_size)
-        entity_lists = self._entities_that_could_match(texts)
+        array = pa.array(texts, pa.string())
+        hits = self._candidates(texts, array)
+        artifacts = self._nlp_artifacts(texts, array, hits, batch_size)
+        entity_lists = self._entities_that_could_match(len(texts), hits)
         for (i, offset, piece), nlp_artifacts, entities in zip(pieces, artifacts, entity_lists, strict=True):
             if entities == []:
                 continue  # no recognizer can find anything in this text
@@ -344,22 +346,27 @@ class DetectionStack:
             out[i].extend(self._to_findings(results, offset))
         return [drop_contained(f) for f in out]
 
-    def _entities_that_could_match(self, texts: list[str]) -> list[list[str] | None]:
+    def _candidates(self, texts: list[str], array: pa.Array) -> list[np.ndarray | None]:
+        """Per recognizer, the indices of the texts its own regexes match (None: it has no regexes, so every
+        text). Computed once per scan: both the spaCy plan and Presidio's choice of recognizers read it."""
+        python = python_mask(array)
+        return [None if p is None else p.candidates(texts, array, python) for p in self._prefilters]
+
+    def _entities_that_could_match(self, n: int, hits: list[np.ndarray | None]) -> list[list[str] | None]:
         """Per text, the entity types of every recognizer that could find something in it, so Presidio
         runs only those recognizers (and any other recognizer of the same types). A recognizer without
         regexes, and every text-only (NER) recognizer, always counts."""
-        array = pa.array(texts, pa.string())
-        python = python_mask(array)
         always: set[str] = {e for r in self._text_only for e in r.supported_entities}
-        per_text: list[set[str]] = [set(always) for _ in texts]
-        for recognizer, prefilter in zip(self.recognizers, self._prefilters, strict=True):
+        per_text: list[set[str]] = [set(always) for _ in range(n)]
+        for recognizer, hit in zip(self.recognizers, hits, strict=True):
             entities = recognizer.supported_entities
-            hits = range(len(texts)) if prefilter is None else prefilter.candidates(texts, array, python).tolist()
-            for i in hits:
+            for i in range(n) if hit is None else hit.tolist():
                 per_text[i].update(entities)
         return [sorted(e) for e in per_text]  # never None here; None (all entities) is the slow path
 
-    def _nlp_artifacts(self, texts: list[str], batch_size: int) -> list[NlpArtifacts]:
+    def _nlp_artifacts(
+        self, texts: list[str], array: pa.Array, hits: list[np.ndarray | None], batch_size: int
+    ) -> list[NlpArtifacts]:
         """spaCy's analysis of each text, running only the components whose output can change a finding.
 
         NER runs where the text may hold a name or place (`may_hold_names`) and only person and place labels
@@ -369,7 +376,7 @@ class DetectionStack:
         """
         engine = self.analyzer.nlp_engine
         nlp = engine.nlp[self.language]
-        plan = self._component_plan(texts)
+        plan = self._component_plan(texts, array, hits)
         out: list[NlpArtifacts | None] = [None] * len(texts)
         for disabled in sorted(set(plan)):
             indices = [i for i, d in enumerate(plan) if d == disabled]
@@ -378,7 +385,9 @@ class DetectionStack:
                 out[i] = engine._doc_to_nlp_artifact(doc, self.language)
         return out  # type: ignore[return-value]
 
-    def _component_plan(self, texts: list[str]) -> list[tuple[str, ...]]:
+    def _component_plan(
+        self, texts: list[str], array: pa.Array, hits: list[np.ndarray | None]
+    ) -> list[tuple[str, ...]]:
         """Per text, the spaCy components it can do without (sorted names; empty = the whole pipeline)."""
         nlp = self.analyzer.nlp_engine.nlp[self.language]
         ner_labels = {"PERSON", "LOCATION"}
@@ -387,7 +396,7 @@ class DetectionStack:
         if not only_spacy or not kept <= ner_labels or "ner" not in nlp.pipe_names:
             return [()] * len(texts)
         needs_ner = may_hold_names(texts) if self._text_only else [False] * len(texts)
-        needs_context = self._needs_context(texts)
+        needs_context = self._needs_context(array, hits)
         context_parts = tuple(n for n in nlp.pipe_names if n not in ("ner",))
         plan = []
         for ner, context in zip(needs_ner, needs_context, strict=True):
@@ -397,20 +406,18 @@ class DetectionStack:
             plan.append(tuple(sorted(disabled)))
         return plan
 
-    def _needs_context(self, texts: list[str]) -> list[bool]:
+    def _needs_context(self, array: pa.Array, hits: list[np.ndarray | None]) -> list[bool]:
         """Texts in which a recognizer with context words could match (its score may rise with context)."""
-        needs = np.zeros(len(texts), dtype=bool)
-        array = pa.array(texts, pa.string())
-        python = python_mask(array)
-        for recognizer, prefilter, context in zip(self.recognizers, self._prefilters, self._context, strict=True):
+        needs = np.zeros(len(array), dtype=bool)
+        for recognizer, hit, context in zip(self.recognizers, hits, self._context, strict=True):
             if not context:
                 continue
-            if prefilter is not None:
-                needs[prefilter.candidates(texts, array, python)] = True
+            if hit is not None:
+                needs[hit] = True
             elif type(recognizer).__name__ in _DIGIT_RECOGNIZERS:
                 needs |= pc.match_substring_regex(array, pattern=r"\p{N}").to_numpy(zero_copy_only=False)
             else:
-                return [True] * len(texts)
+                return [True] * len(array)
         return needs.tolist()
 
     def scan_text(self, text: str) -> list[Finding]:
