@@ -18,8 +18,6 @@ Presidio is timed on the first ``--presidio-rows`` rows (it is slow); rows/s are
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,9 +30,7 @@ from pyspark.sql.types import StringType
 import govflow
 from common import PresidioBaseline, Timing, environment, print_environment, print_table, timed, write_json
 from govflow.datagen import generate_customers
-from govflow.spark import transform
-
-SRC = Path(govflow.__file__).resolve().parents[1]
+from govflow.spark import local_session, transform
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -50,21 +46,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def session(master: str) -> SparkSession:
     """A local session that needs no network; its Python workers run this interpreter with this checkout."""
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
-    spark = (
-        SparkSession.builder.master(master)
-        .appName(f"govflow-bench-{master}")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.memory", "2g")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
+    return local_session(master, f"govflow-bench-{master}", {"spark.driver.memory": "2g"})
 
 
 def cached(spark: SparkSession, table: pa.Table, partitions: int) -> DataFrame:

@@ -6,7 +6,6 @@ import base64
 import json
 import os
 import pickle
-import sys
 from functools import reduce
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from govflow.spark import (
     KeyMismatchError,
     executor_pipeline,
     governor_for,
+    local_session,
     split_audit,
     transform,
     write_routes,
@@ -45,20 +45,7 @@ ROWS = 300
 @pytest.fixture(scope="session")
 def spark() -> SparkSession:
     """local[2], offline (loopback only), no UI; Python workers run this interpreter with this checkout."""
-    src = str(Path(govflow.__file__).resolve().parents[1])
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("govflow-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
+    session = local_session("local[2]", "govflow-tests")
     yield session
     session.stop()
 

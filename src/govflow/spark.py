@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
@@ -61,6 +63,35 @@ METADATA_KEY = "govflow"
 #: record_index = partition id << 33 | position in the partition, as Spark's monotonically_increasing_id.
 INDEX_BITS = 33
 _STAGING_PREFIX = ".govflow-staging-"
+
+
+def local_session(
+    master: str = "local[2]", app_name: str = "govflow", conf: dict[str, str] | None = None
+) -> SparkSession:
+    """A local-mode session for one machine (tests, benchmarks, trying govflow out) that needs no network.
+
+    The driver binds to loopback only and has no UI; Python workers run this interpreter and import this
+    govflow (its source folder is put first on the workers' PYTHONPATH), so driver and executors never run
+    different code. On a cluster, build the session as the cluster requires instead (docs/spark.md).
+    """
+    source = str(Path(__file__).resolve().parents[1])
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != source]
+    os.environ["PYTHONPATH"] = os.pathsep.join([source, *paths])
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.session.timeZone", "UTC")
+    )
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 # -- executors -------------------------------------------------------------------------------------
