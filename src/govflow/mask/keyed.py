@@ -31,9 +31,9 @@ from typing import TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
-from ff3 import FF3Cipher
 from stdnum import iban, luhn
 
+from govflow.mask.ff3_1 import cipher_for
 from govflow.mask.generalize import split_iso_date
 from govflow.mask.keys import Key
 
@@ -154,12 +154,6 @@ def _place(out: list[str], positions: list[int], chars: str) -> None:
         out[i] = c
 
 
-@functools.lru_cache(maxsize=64)
-def _ff3(subkey: bytes, alphabet: str) -> FF3Cipher:
-    # The tweak given here is a placeholder: every call passes its own to *_with_tweak.
-    return FF3Cipher.withCustomAlphabet(subkey.hex(), "00" * _FF3_TWEAK_BYTES, alphabet)
-
-
 def _fpe(value: str, key: Key, tweak_context: str, alphabet: str, checksum: str | None, *, decrypt: bool) -> str:
     """FF3-1 over the alphabet characters of `value` in place; encryption and decryption share every step.
 
@@ -180,21 +174,21 @@ def _fpe(value: str, key: Key, tweak_context: str, alphabet: str, checksum: str 
         raise ValueError(f"fpe: the value is not a valid {checksum} number")
     check_slots = covered[scheme.slots] if scheme else []
     work = [i for i in _positions(value, chars.__contains__) if i not in check_slots]
-    cipher = _ff3(key.derive("fpe"), chars)
-    if len(work) < cipher.minLen:
+    cipher = cipher_for(key.derive("fpe"), chars)
+    if len(work) < cipher.min_len:
         raise ValueError(
             f"too short for format-preserving encryption: {len(work)} encryptable {alphabet} chars, "
-            f"FF3-1 needs at least {cipher.minLen}"
+            f"FF3-1 needs at least {cipher.min_len}"
         )
-    if len(work) > cipher.maxLen:
+    if len(work) > cipher.max_len:
         raise ValueError(
             f"too long for format-preserving encryption: {len(work)} encryptable {alphabet} chars, "
-            f"FF3-1 allows at most {cipher.maxLen}"
+            f"FF3-1 allows at most {cipher.max_len}"
         )
     tweak = hmac.new(key.derive("fpe-tweak"), tweak_context.encode("utf-8"), hashlib.sha256).digest()
-    run = cipher.decrypt_with_tweak if decrypt else cipher.encrypt_with_tweak
+    run = cipher.decrypt if decrypt else cipher.encrypt
     out = list(value)
-    _place(out, work, run("".join(value[i] for i in work), tweak[:_FF3_TWEAK_BYTES].hex()))
+    _place(out, work, run("".join(value[i] for i in work), tweak[:_FF3_TWEAK_BYTES]))
     if scheme:
         _place(out, check_slots, scheme.check_digits("".join(out[i] for i in covered)))
     return "".join(out)
