@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from govflow.detect.findings import Finding
 from govflow.detect.profile import TableProfile
 from govflow.engine import AUDIT_SCHEMA, Engine, GovernedBatch, output_schema
+from govflow.parallel import govern_parallel, worker_count
 from govflow.policy.loader import load_policy
 from govflow.policy.models import Policy
 
@@ -139,11 +140,18 @@ class Pipeline:
             offset += batch.num_rows
 
     def run(
-        self, data: Tabular, *, batch_size: int = DEFAULT_BATCH_SIZE, profile: TableProfile | None = None
+        self,
+        data: Tabular,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        profile: TableProfile | None = None,
+        workers: int | None = None,
     ) -> Result:
         """Govern a whole table (or stream) in memory. For files of any size use `govflow run`.
 
         The column profile comes from the first rows unless one is given (e.g. shared with another run).
+        `workers` forked processes share the work (None: one per core for tables of a few thousand rows
+        or more, see `govflow.parallel.worker_count`; 1: stay in this process); the result is the same.
         """
         source = to_arrow(data)
         if isinstance(source, pa.RecordBatchReader):
@@ -152,7 +160,8 @@ class Pipeline:
         batches = source.to_batches(max_chunksize=batch_size)
         schema = source.schema
         profile = profile or self.profile(head)
-        governed = list(self.govern(((b, None) for b in batches), profile))
+        workers = worker_count(source.num_rows) if workers is None else workers
+        governed = list(govern_parallel(self, ((b, None) for b in batches), profile, workers))
         out_schema = output_schema(schema)
         table = pa.Table.from_batches([g.batch for g in governed], schema=out_schema)
         audit = pa.Table.from_batches([g.audit for g in governed], schema=AUDIT_SCHEMA)

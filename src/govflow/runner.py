@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
 import sys
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -17,9 +14,9 @@ from typing import Any, TextIO
 import pyarrow as pa
 
 from govflow import __version__
-from govflow.detect.profile import TableProfile
-from govflow.engine import AUDIT_SCHEMA, EGRESS_GATE, GovernedBatch, output_schema
+from govflow.engine import AUDIT_SCHEMA, EGRESS_GATE, output_schema
 from govflow.io import InputSource, RouteTarget, RouteWriter, open_input, read_manifest
+from govflow.parallel import govern_parallel, worker_count
 from govflow.pipeline import DEFAULT_BATCH_SIZE, Pipeline
 
 # Reasons name the line or row they come from; the manifest counts them by kind.
@@ -85,59 +82,6 @@ def head_and_stream(
     return head, replay()
 
 
-def worker_count(rows: int | None, batch_size: int) -> int:
-    """Processes worth starting: one per usable core (`GOVFLOW_WORKERS` overrides), but only when the
-    input has a batch for each, and only where processes can be forked (a worker inherits the built
-    engines instead of building its own)."""
-    setting = os.environ.get("GOVFLOW_WORKERS", "").strip()
-    if setting:
-        return max(1, int(setting))
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    batches = -(-rows // batch_size) if rows else 1
-    return max(1, min(cores, batches))
-
-
-# The pipeline and profile a forked worker governs with: set before the pool forks, inherited by it.
-_WORKER_STATE: dict[str, Any] = {}
-
-
-def _govern_in_worker(batch: pa.RecordBatch, problems: pa.Array | None, offset: int) -> GovernedBatch:
-    pipeline: Pipeline = _WORKER_STATE["pipeline"]
-    return pipeline.engine.process(batch, _WORKER_STATE["profile"], row_offset=offset, problems=problems)
-
-
-def govern_parallel(
-    pipeline: Pipeline,
-    batches: Iterator[tuple[pa.RecordBatch, pa.Array | None]],
-    profile: TableProfile,
-    workers: int,
-) -> Iterator[GovernedBatch]:
-    """`pipeline.govern` spread over `workers` forked processes, results in input order.
-
-    Each batch is governed independently from the fixed profile, so the order of work cannot change a
-    result. At most two batches per worker are in flight, so memory stays flat however long the input.
-    """
-    if workers <= 1:
-        yield from pipeline.govern(batches, profile)
-        return
-    _WORKER_STATE.update(pipeline=pipeline, profile=profile)
-    pending: deque[Future[GovernedBatch]] = deque()
-    offset = 0
-    try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for batch, problems in batches:
-                pending.append(pool.submit(_govern_in_worker, batch, problems, offset))
-                offset += batch.num_rows
-                while len(pending) >= 2 * workers:
-                    yield pending.popleft().result()
-            while pending:
-                yield pending.popleft().result()
-    finally:
-        _WORKER_STATE.clear()
-
-
 def run_file(
     pipeline: Pipeline,
     input_path: str | Path,
@@ -150,7 +94,7 @@ def run_file(
 ) -> RunSummary:
     """Govern one input file into `out_dir`; the manifest appears only when everything is written.
 
-    `workers` processes govern batches side by side (None: `worker_count`); the output is the same,
+    `workers` processes govern slices of each batch side by side (None: `worker_count`); the output is the same,
     byte for byte, whatever the number.
     """
     started = time.monotonic()
@@ -163,7 +107,7 @@ def run_file(
     profile = pipeline.profile(head)
     rows_in = 0
     reasons: Counter[str] = Counter()
-    workers = worker_count(source.num_rows, batch_size) if workers is None else workers
+    workers = worker_count(source.num_rows) if workers is None else workers
     with RouteWriter(out_dir, targets, schema, AUDIT_SCHEMA, overwrite=overwrite) as writer:
         for governed in govern_parallel(pipeline, batches, profile, workers):
             rows_in += governed.batch.num_rows
