@@ -44,17 +44,19 @@ def test_every_default_prefilter_is_exact_on_generated_and_unusual_values(
     values += ["١٢٣-٤٥-٦٧٨٩", "123-45-6789", "123 45\u00a06789", "ab\x0bc", "x@y.com", "GB82 WEST 1234 5698 7654 32"]
     array = pa.array(values, pa.string())
     needs_python = python_mask(array)
-    checked = 0
+    checked = guarded = 0
     for prefilter in stack._prefilters:
         if prefilter is None:
             continue
         assert prefilter.candidates(values, array, needs_python).tolist() == _python_candidates(prefilter, values)
         checked += bool(prefilter.re2)
+        guarded += sum(translated.startswith("(?:^|[^") for translated, _ in prefilter.re2)
     assert checked > 20  # the default pack's regexes do go through RE2
+    assert guarded > 20  # with their "not inside a longer number or word" guards tested by RE2
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.text(alphabet=st.sampled_from("0123456789 -./ABXZ@a\u0663\u00a0"), max_size=16), max_size=20))
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("0123456789 -./ABXZ@a+(:)x\u0663\u00a0"), max_size=16), max_size=20))
 def test_prefilters_agree_with_python_on_arbitrary_digit_strings(default_pipeline: govflow.Pipeline, values) -> None:
     array = pa.array(values, pa.string())
     needs_python = python_mask(array)
@@ -145,3 +147,19 @@ def test_progress_draws_on_a_terminal_and_stays_quiet_in_a_pipe() -> None:
     assert pipe.getvalue() == ""
     drawn = terminal.getvalue()
     assert "250 rows" in drawn and "rows/s" in drawn and "ETA" in drawn and "25.0%" in drawn
+
+
+def test_edge_guards_become_characters_to_consume_only_where_that_is_equivalent() -> None:
+    from govflow.detect.prefilter import with_edge_guards
+
+    assert with_edge_guards(r"(?<![\w+(])(?<!\d[ ./-])\d{9}(?!\w)") == r"(?:^|[^\w+(])(?<!\d[ ./-])\d{9}(?:[^\w]|$)"
+    assert with_edge_guards(r"(?<!\d)a|b") == r"(?<!\d)a|b"  # top-level alternation: left alone
+    assert with_edge_guards(r"(?<=x)\d+") == r"(?<=x)\d+"  # positive lookbehind: left alone
+    assert with_edge_guards(r"\d+(?!\w)?") == r"\d+(?!\w)?"  # a quantified guard is not a guard
+    assert with_edge_guards(r"(?<![^a])b") == r"(?<![^a])b"  # a negated class would need a double negation
+    assert re2_pattern(r"\d{9}(?!\w)", 0) == r"\d{9}(?:[^\w]|$)"
+    values = ["123456789", "x123456789", "123456789x", "a 123456789 b", "DE89370400440532013000"]
+    prefilter = Prefilter([regex.compile(r"(?<![\w+(])\d{9}(?!\w)")])
+    assert prefilter.re2 == [(r"(?:^|[^\w+(])\d{9}(?:[^\w]|$)", True)]
+    array = pa.array(values, pa.string())
+    assert prefilter.candidates(values, array, python_mask(array)).tolist() == [0, 3]

@@ -2,9 +2,9 @@
 
 Testing each recognizer's regexes value by value in Python costs more than everything else on a
 structured table. Arrow's `match_substring_regex` runs RE2 over a whole array in C++; a value it rejects
-needs no Python at all. RE2 only narrows: a value it accepts is confirmed with the recognizer's own
-regex in Python, so the values passed on are exactly those Python alone would pass. For that RE2 may
-accept too much but must never reject a value the recognizer's regex matches. Three things keep it so:
+needs no Python at all. Where RE2 may accept too much, a value it accepts is confirmed with the
+recognizer's own regex in Python, so the values passed on are exactly those Python alone would pass. For
+that RE2 must never reject a value the recognizer's regex matches. Three things keep it so:
 
 - lookarounds are removed from the pattern: assertions only narrow a match, so the pattern without them
   matches a superset (RE2 has no lookarounds); a backreference becomes a copy of its group's pattern,
@@ -13,6 +13,10 @@ accept too much but must never reject a value the recognizer's regex matches. Th
   Python's Unicode ones; every other value is tested with the original regex in Python;
 - a pattern whose flags or syntax RE2 cannot take exactly as Python does (verbose mode, `regex`'s version-1
   set operations, `{,n}` quantifiers, anything RE2 refuses to compile) is tested in Python for every value.
+
+A pattern that needed no rewriting (no lookaround, no backreference) is *exact* on printable ASCII: there
+RE2 and Python accept the same strings, so RE2's hits need no Python confirmation. That confirmation was
+the larger part of the cost on identifier columns, where one value is a candidate for dozens of patterns.
 """
 
 from __future__ import annotations
@@ -148,12 +152,116 @@ def without_lookarounds(pattern: str) -> str:
     return "".join(out)
 
 
+def _top_level_alternation(pattern: str) -> bool:
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+        elif c == "[":
+            i = _class_end(pattern, i)
+        elif c == "(":
+            i = _group_end(pattern, i)
+        elif c == "|":
+            return True
+        else:
+            i += 1
+    return False
+
+
+def _one_char_outside(guard: str) -> str | None:
+    """For the body of a negative lookaround that tests one character (`[...]` or an escape such as
+    `\\w`), a character class matching any character the guard allows; None for any other body."""
+    if guard.startswith("[") and not guard.startswith("[^") and _class_end(guard, 0) == len(guard):
+        return f"[^{guard[1:-1]}]"
+    if len(guard) == 2 and guard[0] == "\\" and guard[1] not in "0123456789AbBzZG":
+        return f"[^{guard}]"
+    return None
+
+
+def with_edge_guards(pattern: str) -> str:
+    """The leading negative lookbehind and trailing negative lookahead of one character each (the usual
+    "not inside a longer word or number" guards) rewritten as characters to consume or a text edge:
+    `(?<![\\w+(])` becomes `(?:^|[^\\w+(])`, `(?!\\w)` becomes `(?:[^\\w]|$)`. A pattern has a match
+    exactly when its rewritten form has one, so RE2 can test these guards instead of dropping them.
+
+    Only the edges of a pattern without top-level alternation are touched, where consuming a character
+    cannot interfere with repetition or another branch. Other lookarounds stay for `without_lookarounds`.
+    """
+    if _top_level_alternation(pattern):
+        return pattern
+    starts: list[tuple[int, int]] = []  # the run of lookarounds the pattern starts with
+    i = 0
+    while pattern.startswith(_LOOKAROUNDS, i):
+        end = _group_end(pattern, i)
+        starts.append((i, end))
+        i = end
+    body_start = i
+    ends: list[tuple[int, int]] = []  # the run of lookaheads the pattern ends with
+    j = body_start
+    while j < len(pattern):
+        if pattern.startswith(("(?=", "(?!"), j):
+            end = _group_end(pattern, j)
+            ends.append((j, end))
+            j = end
+            continue
+        ends.clear()
+        if pattern[j] == "\\":
+            j += 2
+        elif pattern[j] == "[":
+            j = _class_end(pattern, j)
+        elif pattern[j] == "(":
+            j = _group_end(pattern, j)
+        else:
+            j += 1
+    if ends and ends[-1][1] != len(pattern):
+        ends = []
+    body_end = ends[0][0] if ends else len(pattern)
+    if body_end <= body_start or (body_end < len(pattern) and pattern[body_end] in "?*+{"):
+        return pattern
+    before = next(
+        (
+            (k, c)
+            for k, (a, b) in enumerate(starts)
+            if pattern.startswith("(?<!", a) and (c := _one_char_outside(pattern[a + 4 : b - 1]))
+        ),
+        None,
+    )
+    after = next(
+        (
+            (k, c)
+            for k, (a, b) in enumerate(ends)
+            if pattern.startswith("(?!", a) and (c := _one_char_outside(pattern[a + 3 : b - 1]))
+        ),
+        None,
+    )
+    if before is None and after is None:
+        return pattern
+    # The other lookarounds stay where they were: they test the same positions as before.
+    return "".join(
+        [
+            f"(?:^|{before[1]})" if before else "",
+            *(pattern[a:b] for k, (a, b) in enumerate(starts) if not before or k != before[0]),
+            pattern[body_start:body_end],
+            *(pattern[a:b] for k, (a, b) in enumerate(ends) if not after or k != after[0]),
+            f"(?:{after[1]}|$)" if after else "",
+        ]
+    )
+
+
 def re2_pattern(pattern: str, flags: int) -> str | None:
     """An RE2 pattern matching at least every printable-ASCII string `pattern` matches, or None."""
+    translated = _re2_translation(pattern, flags)
+    return None if translated is None else translated[0]
+
+
+def _re2_translation(pattern: str, flags: int) -> tuple[str, bool] | None:
+    """`re2_pattern` and whether it is exact (matches the same printable-ASCII strings as `pattern`)."""
     if flags & ~(_HARMLESS | sum(_INLINE)) or "{," in pattern:
         return None
     try:
-        stripped = without_lookarounds(without_backreferences(pattern))
+        guarded = with_edge_guards(without_backreferences(pattern))
+        stripped = without_lookarounds(guarded)
     except _Unsupported:
         return None
     inline = "".join(letter for bit, letter in _INLINE.items() if flags & bit)
@@ -162,30 +270,38 @@ def re2_pattern(pattern: str, flags: int) -> str | None:
         pc.match_substring_regex(pa.array(["a"]), pattern=candidate)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    return candidate
+    return candidate, stripped == guarded and without_backreferences(pattern) == pattern
 
 
 class Prefilter:
-    """One recognizer's regexes, run on a whole array of values: RE2 narrows, Python confirms."""
+    """One recognizer's regexes, run on a whole array of values: RE2 decides or narrows, Python confirms."""
 
     def __init__(self, patterns: Sequence[regex.Pattern[str]]) -> None:
         self.patterns = list(patterns)
-        translated = [re2_pattern(p.pattern, p.flags) for p in self.patterns]
+        translated = [_re2_translation(p.pattern, p.flags) for p in self.patterns]
         # One pattern RE2 cannot take means every value needs Python anyway.
-        self.re2 = [t for t in translated if t is not None] if None not in translated else []
+        self.re2: list[tuple[str, bool]] = [t for t in translated if t is not None] if None not in translated else []
 
     def candidates(self, values: Sequence[str], array: pa.Array, needs_python: np.ndarray) -> np.ndarray:
         """Indices of the values the recognizer's own regexes match, exactly as testing each value in
         Python would find them. `array` is `values` as Arrow strings and `needs_python` flags the values
         that are not printable ASCII (see `python_mask`)."""
-        if self.re2:
-            maybe = needs_python.copy()
-            for pattern in self.re2:
-                maybe |= pc.match_substring_regex(array, pattern=pattern).to_numpy(zero_copy_only=False)
-            check = np.flatnonzero(maybe).tolist()
-        else:
-            check = range(len(values))
-        return np.array([i for i in check if any(p.search(values[i]) for p in self.patterns)], dtype=np.int64)
+        if not self.re2:
+            return np.array([i for i in range(len(values)) if self._python_match(values[i])], dtype=np.int64)
+        sure = np.zeros(len(values), dtype=bool)
+        maybe = needs_python.copy()
+        for pattern, exact in self.re2:
+            hits = pc.match_substring_regex(array, pattern=pattern).to_numpy(zero_copy_only=False)
+            if exact:
+                sure |= hits
+            else:
+                maybe |= hits
+        sure &= ~needs_python
+        confirmed = [i for i in np.flatnonzero(maybe & ~sure).tolist() if self._python_match(values[i])]
+        return np.union1d(np.flatnonzero(sure), np.array(confirmed, dtype=np.int64)).astype(np.int64)
+
+    def _python_match(self, value: str) -> bool:
+        return any(p.search(value) for p in self.patterns)
 
 
 def python_mask(array: pa.Array) -> np.ndarray:
