@@ -6,7 +6,11 @@ where its holder lives, so card findings carry ``country = None``: they are PII,
 
 from __future__ import annotations
 
+import string
+from functools import lru_cache
+
 from stdnum import iban, luhn
+from stdnum.util import get_cc_module
 
 from govflow.detect.national_ids import CHECKED, STRONG, WEAK, CountryPatternRecognizer, id_pattern
 
@@ -48,6 +52,51 @@ def card_brand(number: str) -> str | None:
     return None
 
 
+_BASE36 = str.maketrans({c: str(10 + i) for i, c in enumerate(string.ascii_uppercase)})
+_SHAPE = str.maketrans(string.digits + string.ascii_uppercase, "0" * 10 + "A" * 26)
+
+
+@lru_cache(maxsize=256)
+def _has_national_rules(country: str) -> bool:
+    return get_cc_module(country.lower(), "iban") is not None
+
+
+@lru_cache(maxsize=4096)
+def _structure_ok(country: str, bban_shape: str) -> bool:
+    """Whether a BBAN of this shape (digits as 0, letters as A) fits the country's registered structure.
+
+    The registry describes a BBAN by character classes only (n digits, a letters, c either), so every
+    BBAN of one shape gets the same answer: ask stdnum once, with check digits that make the sum right.
+    """
+    return iban.is_valid(country + iban.calc_check_digits(country + "00" + bban_shape) + bban_shape, False)
+
+
+def iban_is_valid(number: str, check_country: bool = True) -> bool:
+    """``stdnum.iban.is_valid``'s answer, several times faster on the common path.
+
+    stdnum looks the country up in its registry and converts the number letter by letter on every call;
+    that was a large share of scanning and masking an IBAN column. Here the MOD 97-10 sum is one integer
+    operation and the structure answer is cached per (country, shape). Countries with national rules on
+    top (``check_country``), and anything unusual, still go through stdnum itself.
+    """
+    compact = iban.compact(number)
+    if len(compact) < 5 or not compact.isascii() or not compact.isalnum():
+        return iban.is_valid(number, check_country)
+    if int((compact[4:] + compact[:4]).translate(_BASE36)) % 97 != 1:
+        return False
+    if check_country and _has_national_rules(compact[:2]):
+        return iban.is_valid(compact, True)
+    return _structure_ok(compact[:2], compact[4:].translate(_SHAPE))
+
+
+def iban_check_digits(number: str) -> str:
+    """``stdnum.iban.calc_check_digits``: the two check digits for `number` (its current ones ignored)."""
+    compact = iban.compact(number)
+    if not compact.isascii() or not compact.isalnum():
+        return iban.calc_check_digits(number)
+    return f"{98 - int((compact[4:] + compact[:2]).translate(_BASE36) + '00') % 97:02d}"
+
+
 class GovflowIbanRecognizer(CountryPatternRecognizer):
     """IBAN, compact or in groups of four: ISO 7064 MOD 97-10 check digits plus the country's BBAN
     structure from the SWIFT registry (``stdnum.iban``). The country is the first two letters."""
@@ -58,7 +107,7 @@ class GovflowIbanRecognizer(CountryPatternRecognizer):
         id_pattern("iban grouped", r"[A-Z]{2}\d{2}(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?", STRONG),
     )
     CONTEXT = ("iban", "bank", "account")
-    is_valid = staticmethod(iban.is_valid)
+    is_valid = staticmethod(iban_is_valid)
 
     def country_of(self, value: str) -> str:
         return value[:2]

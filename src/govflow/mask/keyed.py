@@ -31,8 +31,9 @@ from typing import TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
-from stdnum import iban, luhn
+from stdnum import luhn
 
+from govflow.detect.financial import iban_check_digits, iban_is_valid
 from govflow.mask.ff3_1 import cipher_for
 from govflow.mask.generalize import split_iso_date
 from govflow.mask.keys import Key
@@ -143,8 +144,8 @@ _CHECKSUMS: dict[str, _Checksum] = {
     "iban": _Checksum(
         covers=lambda v: _positions(v, lambda c: c.isascii() and c.isalnum()),
         slots=slice(2, 4),
-        is_valid=lambda text: iban.is_valid(text, check_country=False),
-        check_digits=iban.calc_check_digits,
+        is_valid=lambda text: iban_is_valid(text, check_country=False),
+        check_digits=iban_check_digits,
     ),
 }
 
