@@ -163,3 +163,24 @@ def test_edge_guards_become_characters_to_consume_only_where_that_is_equivalent(
     assert prefilter.re2 == [(r"(?:^|[^\w+(])\d{9}(?:[^\w]|$)", True)]
     array = pa.array(values, pa.string())
     assert prefilter.candidates(values, array, python_mask(array)).tolist() == [0, 3]
+
+
+def test_fast_pattern_analysis_gives_presidios_results(default_pipeline: govflow.Pipeline, customers: pa.Table) -> None:
+    from govflow.detect.presidio_patterns import _pattern_analyze
+
+    def plain(results: list) -> list[tuple[str, int, int, float, str]]:
+        return sorted(
+            (r.entity_type, r.start, r.end, r.score, r.recognition_metadata["recognizer_name"]) for r in results
+        )
+
+    values = sorted({str(v) for c in customers.column_names for v in customers.column(c).to_pylist() if v is not None})
+    values += ["see http://example.com/a?b=1 or mail x@y.com", "10.0.0.1 and ::1", "user@localhost", "a@b.c@d.com"]
+    fast = 0
+    for recognizer in default_pipeline.engine.stack.recognizers:
+        analyze = _pattern_analyze(recognizer)
+        if analyze is None:
+            continue
+        fast += 1
+        for value in values:
+            assert plain(analyze(value)) == plain(recognizer.analyze(value, recognizer.supported_entities, None))
+    assert fast >= 3  # e-mail, URL, IP and the pack's own patterns take the fast path

@@ -33,6 +33,7 @@ from govflow.detect.findings import Finding, drop_contained
 from govflow.detect.name_check import may_hold_names
 from govflow.detect.offline import ensure_offline_tldextract
 from govflow.detect.prefilter import Prefilter, python_mask
+from govflow.detect.presidio_patterns import fast_analyze
 from govflow.detect.prose import PROSE_RECOGNIZERS
 from govflow.policy.errors import did_you_mean
 from govflow.policy.models import DenyListSpec, PatternRecognizerSpec, Policy
@@ -218,6 +219,7 @@ class DetectionStack:
         self.recognizers = recognizers
         self._country = {spec.name: spec.country for spec in rules.patterns}
         self._prefilters = [self._prefilter(r) for r in recognizers]
+        self._analyses = [fast_analyze(r) for r in recognizers]
         self._context = [[w.lower() for w in (r.context or [])] for r in recognizers]
         self._analyzer: AnalyzerEngine | None = None
         self._memory: dict[tuple[tuple[object, ...], str] | None, tuple[Finding, ...]] = {}
@@ -316,11 +318,11 @@ class DetectionStack:
         array = pa.array(values, pa.string())
         needs_python = python_mask(array)
         everything = range(len(values))
-        for recognizer, prefilter, context in zip(self.recognizers, self._prefilters, self._context, strict=True):
+        for analyze, prefilter, context in zip(self._analyses, self._prefilters, self._context, strict=True):
             boost = assume_context or any(w in name_words or (len(w) > 3 and w in column.lower()) for w in context)
             candidates = everything if prefilter is None else prefilter.candidates(values, array, needs_python).tolist()
             for i in candidates:
-                for r in recognizer.analyze(values[i], recognizer.supported_entities, None):
+                for r in analyze(values[i]):
                     if boost and r.score < 1.0:
                         r.score = max(min(r.score + CONTEXT_BOOST, 1.0), CONTEXT_FLOOR)
                     results[i].append(r)
