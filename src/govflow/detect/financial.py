@@ -54,6 +54,12 @@ def card_brand(number: str) -> str | None:
 
 _BASE36 = str.maketrans({c: str(10 + i) for i, c in enumerate(string.ascii_uppercase)})
 _SHAPE = str.maketrans(string.digits + string.ascii_uppercase, "0" * 10 + "A" * 26)
+_SEPARATORS = str.maketrans("", "", " -.")
+
+
+def _compact(number: str) -> str:
+    """``stdnum.iban.compact``; for ASCII text its Unicode clean-up has nothing to do, so skip it."""
+    return number.translate(_SEPARATORS).strip().upper() if number.isascii() else iban.compact(number)
 
 
 @lru_cache(maxsize=256)
@@ -79,7 +85,7 @@ def iban_is_valid(number: str, check_country: bool = True) -> bool:
     operation and the structure answer is cached per (country, shape). Countries with national rules on
     top (``check_country``), and anything unusual, still go through stdnum itself.
     """
-    compact = iban.compact(number)
+    compact = _compact(number)
     if len(compact) < 5 or not compact.isascii() or not compact.isalnum():
         return iban.is_valid(number, check_country)
     if int((compact[4:] + compact[:4]).translate(_BASE36)) % 97 != 1:
@@ -91,7 +97,7 @@ def iban_is_valid(number: str, check_country: bool = True) -> bool:
 
 def iban_check_digits(number: str) -> str:
     """``stdnum.iban.calc_check_digits``: the two check digits for `number` (its current ones ignored)."""
-    compact = iban.compact(number)
+    compact = _compact(number)
     if not compact.isascii() or not compact.isalnum():
         return iban.calc_check_digits(number)
     return f"{98 - int((compact[4:] + compact[:2]).translate(_BASE36) + '00') % 97:02d}"
