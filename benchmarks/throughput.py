@@ -5,7 +5,8 @@
 
 Mixed: the multi-country customer table (19 columns, free-text ``notes``) from ``govflow.datagen``.
 Structured: the 12-column table of ``benchmarks/scale.py`` (no free text). Both tools are timed in the
-same process, interleaved, median of ``--repeats`` runs after a warm-up; Presidio gets the first
+same process, interleaved, median of ``--repeats`` runs after a warm-up (govflow both with its default
+worker processes, one per core, and in one process); Presidio gets the first
 ``--presidio-rows`` rows (it is slow), so rows per second are compared. govflow's released rows are
 checked for raw PII with ``datagen.count_leaks`` (the run fails if any leaks).
 
@@ -42,6 +43,7 @@ from common import (
 )
 from govflow.datagen import count_leaks, generate_customers
 from govflow.detect.name_check import may_hold_names
+from govflow.parallel import worker_count
 from scale import structured_table
 
 PLACE_OR_PERSON = {"PERSON", "GPE", "LOC", "FAC"}
@@ -65,20 +67,30 @@ def compare(name: str, table: pa.Table, presidio: PresidioBaseline, args: argpar
     with measure_memory() as memory:
         first_s, _ = timed(lambda: pipe.run(table))
     timings, last = time_interleaved(
-        {"govflow": lambda: pipe.run(table), "presidio": lambda: presidio.run(subset)}, args.repeats
+        {
+            "govflow": lambda: pipe.run(table),
+            "govflow_one_process": lambda: pipe.run(table, workers=1),
+            "presidio": lambda: presidio.run(subset),
+        },
+        args.repeats,
     )
     gov_rate = timings["govflow"].rate(table.num_rows)
+    one_rate = timings["govflow_one_process"].rate(table.num_rows)
     presidio_rate = timings["presidio"].rate(len(next(iter(subset.values()))))
     return {
         "table": name,
         "rows": table.num_rows,
+        "workers": worker_count(table.num_rows),
         "presidio_rows": len(next(iter(subset.values()))),
         "govflow_first_run_s": first_s,
         "govflow_run_s": list(timings["govflow"].samples),
+        "govflow_one_process_run_s": list(timings["govflow_one_process"].samples),
         "presidio_run_s": list(timings["presidio"].samples),
         "govflow_rows_per_s": gov_rate,
+        "govflow_one_process_rows_per_s": one_rate,
         "presidio_rows_per_s": presidio_rate,
         "ratio": gov_rate / presidio_rate,
+        "ratio_one_process": one_rate / presidio_rate,
         "govflow_peak_rss_increase_bytes": memory.increase_bytes,
         "result": last["govflow"],
         "pipeline": pipe,
@@ -140,14 +152,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     print()
     print_table(
-        ["table", "rows", "govflow rows/s", "Presidio rows/s", "ratio", "govflow peak RSS +", "released PII leaks"],
+        [
+            "table",
+            "rows",
+            "govflow rows/s (workers)",
+            "Presidio rows/s",
+            "ratio",
+            "govflow 1 process",
+            "ratio",
+            "govflow peak RSS +",
+            "released PII leaks",
+        ],
         [
             [
                 r["table"],
                 f"{r['rows']:,}",
-                f"{r['govflow_rows_per_s']:,.0f}",
+                f"{r['govflow_rows_per_s']:,.0f} ({r['workers']})",
                 f"{r['presidio_rows_per_s']:,.1f} ({r['presidio_rows']} rows)",
                 f"{r['ratio']:.1f}x",
+                f"{r['govflow_one_process_rows_per_s']:,.0f}",
+                f"{r['ratio_one_process']:.1f}x",
                 mib(r["govflow_peak_rss_increase_bytes"]),
                 f"{leaks.leaked_values}/{leaks.pii_values_checked}" if r["table"] == "mixed" else "n/a",
             ]
