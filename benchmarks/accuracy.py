@@ -214,8 +214,8 @@ def prose_pipeline(gazetteer: bool = False) -> Pipeline:
     """What a user scanning general prose would configure: the default pack with ``ignore_entities: []``
     and ``recognizers.presidio`` = :func:`prose_presidio_list` (street addresses and the place lines of
     their blocks, honorifics, job titles, ages, labelled postal codes, nationalities, national-format
-    phones, card runs near a card word, country and company names, and spaCy without cross-line spans
-    or digit-only dates)."""
+    phones, card runs near a card word, country and company names (legal forms, partnerships of family names),
+    and spaCy without cross-line spans, digit-only dates, region words before a country or office abbreviations)."""
     policy = load_policy(None)
     recognizers = policy.recognizers.model_copy(
         update={"ignore_entities": [], "presidio": prose_presidio_list(gazetteer)}

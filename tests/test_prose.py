@@ -120,6 +120,23 @@ def test_national_phone_numbers_need_a_valid_number_of_eight_digits() -> None:
     assert found(recognizer, "code 1111111111 and 123 4567") == []
 
 
+def test_digit_runs_before_a_street_name_are_house_numbers_not_phones() -> None:
+    recognizer = GovflowNationalPhoneRecognizer()
+    assert found(recognizer, "The office is at 17031 2202 Rissik St Apt. 050") == []
+    assert found(recognizer, "naomi ryan, 3747 3911 fourth avenue suite 112") == []
+    # A phone number followed by ordinary words is still a phone number.
+    assert found(recognizer, "call 541-714-1388 about Rissik St") == ["541-714-1388"]
+    assert found(recognizer, "They're not answering at 0680 298 70 63 since Monday") == ["0680 298 70 63"]
+
+
+def test_prose_ner_drops_office_abbreviations_and_bare_street_words() -> None:
+    stack = DetectionStack(prose_policy())
+    text = "My IBAN is GB59IFUE40226315499137, please block the card ASAP or I go to the ATM on Main St."
+    pieces = {text[f.start : f.end] for f in stack.scan_text(text)}
+    assert not pieces & {"IBAN", "ASAP", "ATM", "St.", "St"}
+    assert "GB59IFUE40226315499137" in pieces
+
+
 def _luhn_run(prefix: str, length: int) -> str:
     body = prefix + "7" * (length - len(prefix) - 1)
     return body + luhn.calc_check_digit(body)
@@ -143,6 +160,47 @@ def test_country_and_company_names() -> None:
         "Golden Helix GmbH",
     ]
     assert found(recognizer, "the inc of chad is low; italy", None) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Filed by Davis, Reynolds and Williamson on behalf of the estate.",
+        "naomi ryan\nsewer pipe cleaner\nhubbard, fox and gillespie",
+        "Audited by Clark, Romero & Hall.",
+    ],
+)
+def test_partnerships_of_family_names_are_one_organization(text: str) -> None:
+    firms = found(GovflowPlaceAndCompanyRecognizer(), text, "ORGANIZATION")
+    assert len(firms) == 1 and firms[0].count(",") >= 1 and firms[0] in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Open Monday, Tuesday and Friday.",
+        "Mix red, green and blue.",
+        "Order 1234, 5678 and 9012 shipped.",
+        "SKU-88, SKU-91 and SKU-93 are out of stock.",
+        "Paid 12.50, 13.75 and 99.99 on 2024-01-02.",
+        "Davis, reynolds and Williamson",  # mixed case is not a firm's spelling
+        "We need apples, pears and oranges.",
+    ],
+)
+def test_partnership_lookalikes(text: str) -> None:
+    assert found(GovflowPlaceAndCompanyRecognizer(), text, "ORGANIZATION") == []
+
+
+def test_prose_ner_leaves_region_words_out_of_a_country() -> None:
+    stack = DetectionStack(prose_policy())
+    for text, country in (
+        ("The festival moved to Southern Italy last year.", "Italy"),
+        ("Our office in Northern Tunisia opens soon.", "Tunisia"),
+        ("She moved to South Africa in May.", "South Africa"),
+    ):
+        places = {text[f.start : f.end] for f in stack.scan_text(text) if f.entity_type in ("LOCATION", "GPE")}
+        assert country in places
+        assert not any(p.startswith(("Southern", "Northern")) for p in places)
 
 
 def prose_policy():  # type: ignore[no-untyped-def]

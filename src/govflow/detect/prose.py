@@ -22,7 +22,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from govflow.detect.financial import GovflowCardInContextRecognizer
-from govflow.detect.names import GovflowNameGazetteerRecognizer
+from govflow.detect.names import GovflowNameGazetteerRecognizer, name_lists
 from govflow.detect.prose_base import COUNTRIES, FLAGS, NATIONALITIES, STREET_TYPES, ProseRecognizer, result
 
 if TYPE_CHECKING:
@@ -317,6 +317,13 @@ class GovflowNationalPhoneRecognizer(ProseRecognizer):
     MIN_SHORT_DIGITS = 7
     _DIGITS = regex.compile(r"\d[\d\s().-]{5,}\d")
     _DATE = regex.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
+    _STREET_AFTER = regex.compile(
+        rf"[ \t]+(?!(?:about|at|near|on|in|by|for|to|from|and|or|the|via)\b)(?:[^\W\d_][\w'’-]*[ \t]+){{1,3}}"
+        rf"(?:{STREET_TYPES})\b",
+        FLAGS | regex.IGNORECASE,
+    )
+    """A run of digit groups right before a street name ends in a house number ("17031 2202 Rissik St"):
+    an address, not a phone. Only bare digit groups: 541-714-1388 is a phone wherever it stands."""
 
     def find(self, text: str) -> Iterable[RecognizerResult]:
         if not self._DIGITS.search(text):
@@ -326,7 +333,11 @@ class GovflowNationalPhoneRecognizer(ProseRecognizer):
             for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
                 raw = match.raw_string
                 digits = sum(c.isdigit() for c in raw)
-                if digits >= self.MIN_SHORT_DIGITS and not self._DATE.match(raw):
+                if (
+                    digits >= self.MIN_SHORT_DIGITS
+                    and not self._DATE.match(raw)
+                    and not (raw.replace(" ", "").isdigit() and self._STREET_AFTER.match(text, match.end))
+                ):
                     score = self.SCORE if digits >= self.MIN_DIGITS else self.SHORT_SCORE
                     spans[match.start, match.end] = max(score, spans.get((match.start, match.end), 0.0))
         kept = [s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans)]
@@ -342,9 +353,20 @@ _COMPANY = regex.compile(
 )
 
 
+# Partnership names ("Davis, Reynolds and Williamson"): three words in a list; whether they are all
+# family names is checked against the name lists, so "Monday, Tuesday and Friday" is not a firm.
+_FIRM = regex.compile(r"\b([^\W\d_]{3,}),[ \t]([^\W\d_]{3,}),?[ \t](?:and|&)[ \t]([^\W\d_]{3,})\b", FLAGS)
+
+
+def _is_family_name(word: str) -> bool:
+    """A capitalised or all-lowercase family name (a firm in lowercase prose is still a firm)."""
+    return (word.istitle() or word.islower()) and word.title() in name_lists()[1]
+
+
 class GovflowPlaceAndCompanyRecognizer(ProseRecognizer):
-    """Country names (LOCATION) and company names by legal form (ORGANIZATION):
-    closed lists and fixed shapes the small NER model misses in lists, capitals and addresses."""
+    """Country names (LOCATION) and company names by legal form or as partnerships of family names
+    (ORGANIZATION): closed lists and fixed shapes the small NER model misses in lists, capitals and
+    addresses, or splits into one PERSON per partner."""
 
     ENTITIES = ("LOCATION", "ORGANIZATION")
 
@@ -353,6 +375,10 @@ class GovflowPlaceAndCompanyRecognizer(ProseRecognizer):
             yield result(self, "LOCATION", m.start(), m.end(), 0.6, "country name")
         for m in _COMPANY.finditer(text):
             yield result(self, "ORGANIZATION", m.start(), m.end(), 0.6, "company name by legal form")
+        for m in _FIRM.finditer(text):
+            words = m.groups()
+            if all(_is_family_name(w) for w in words) and len({w.islower() for w in words}) == 1:
+                yield result(self, "ORGANIZATION", m.start(), m.end(), 0.6, "partnership of family names")
 
 
 _DATE_SHAPE = regex.compile(
@@ -367,11 +393,28 @@ _NOT_A_DATE = regex.compile(
 )
 
 
+# "Southern Italy": the country is the place a person can be located by; the region word is not part of
+# its name (unless it is: "South Africa", "North Korea" are whole country names and stay as they are).
+_REGION_OF_COUNTRY = regex.compile(
+    rf"((?:Northern|Southern|Eastern|Western|Central|North|South|East|West)[ \t]+)(?:{COUNTRIES})$", FLAGS
+)
+_WHOLE_COUNTRY = regex.compile(rf"(?:{COUNTRIES})", FLAGS)
+# What the small model tags as an organisation or place but names none: banking and office abbreviations
+# ("my IBAN", "from the ATM", "ASAP") and a bare street-type word left over from an address ("St.").
+_NAMES_NOTHING = regex.compile(
+    r"(?:ATM|IBAN|BIC|SWIFT|PIN|CVV|ASAP|FYI|FAQ|ETA|RSVP|TBD|ID|DOB|SSN|VAT|PDF|URL|SMS|GPS|CEO|CFO|CTO|HR"
+    r"|St|Ave|Av|Rd|Ln|Dr|Blvd|Ct|Pl|Sq|Ter|Pkwy|Hwy|Cir|Cres|Street|Avenue|Road)\.?",
+    FLAGS | regex.IGNORECASE,
+)
+
+
 class GovflowProseNerRecognizer(SpacyRecognizer):
     """spaCy's entities with two of the small model's habits removed: a span never runs across a line
     break (in addresses and signatures it swallows the next line: "Quadra 104\n Suite 845"), and a
     DATE_TIME must look like a date or time (a month or weekday word, 7/14/1995, 23:08, a year), not a
-    bare digit run such as a house number or postal code."""
+    bare digit run such as a house number or postal code. A region word before a country ("Southern
+    Italy") is left out of the span, so the place found is the country named; office abbreviations (IBAN,
+    ATM, ASAP) and bare street-type words are dropped."""
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -386,6 +429,12 @@ class GovflowProseNerRecognizer(SpacyRecognizer):
                 if not line:
                     continue
                 ner.start, ner.end, piece = offset, offset + len(line), line
+            if _NAMES_NOTHING.fullmatch(piece):
+                continue
+            region = _REGION_OF_COUNTRY.match(piece)
+            if region and not _WHOLE_COUNTRY.fullmatch(piece):
+                ner.start += region.end(1)
+                piece = piece[region.end(1) :]
             if ner.entity_type == "DATE_TIME" and (not _DATE_SHAPE.search(piece) or _NOT_A_DATE.search(piece)):
                 continue
             kept.append(ner)
