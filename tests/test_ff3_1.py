@@ -1,21 +1,38 @@
-"""govflow's FF3-1 against NIST's ACVP sample vectors and against the `ff3` package on random inputs.
+"""govflow's FF3-1 and FPE against NIST's ACVP sample vectors and against the code they replaced.
 
 The ciphertexts of every FPE-masked value already written depend on this cipher, so it must match the
-reference implementation bit for bit, not just round-trip.
+reference implementation (the `ff3` package) bit for bit, not just round-trip; and `fpe_encrypt` must give
+what it gave on `ff3` + stdnum's IBAN checks, character for character, error message for error message.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import random
 import string
+from collections.abc import Callable
 
 import pytest
 from ff3 import FF3Cipher
+
+# NIST's ACVP FF3-1 sample vectors (56-bit tweaks; radix 10, 26 and 64, AES-128/192/256) as the ff3 package
+# ships them in ff3/ff3_test.py, which cites https://pages.nist.gov/ACVP/draft-celi-acvp-symmetric.html.
 from ff3.ff3_test import testVectors_ACVP_AES_FF3_1
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stdnum import iban, luhn
 
 from govflow.mask.ff3_1 import FF31
-from govflow.mask.keyed import ALPHABETS
+from govflow.mask.keyed import ALPHABETS, fpe_decrypt, fpe_encrypt
+from govflow.mask.keys import Key
+
+# govflow's alphabets, plus ones the fast paths must not mistake for int()'s digits.
+TEST_ALPHABETS = [*ALPHABETS.values(), "⁰¹²³⁴⁵⁶⁷⁸⁹", "9876543210", string.ascii_lowercase, "0123456789ABCDEFGHJK"]
+
+
+def _reference(key: bytes, alphabet: str) -> FF3Cipher:
+    return FF3Cipher.withCustomAlphabet(key.hex(), "00" * 7, alphabet)  # every call passes its own tweak
 
 
 @pytest.mark.parametrize("vector", testVectors_ACVP_AES_FF3_1, ids=lambda v: f"{v['radix']}-{len(v['key'])}")
@@ -26,12 +43,16 @@ def test_acvp_vectors(vector: dict[str, str]) -> None:
     assert cipher.decrypt(vector["ciphertext"], tweak) == vector["plaintext"]
 
 
+def test_the_vectors_cover_every_key_size() -> None:
+    assert {len(v["key"]) * 4 for v in testVectors_ACVP_AES_FF3_1} == {128, 192, 256}
+
+
 @st.composite
 def cases(draw: st.DrawFn) -> tuple[bytes, str, bytes, str]:
-    alphabet = draw(st.sampled_from(sorted(ALPHABETS.values())))
+    alphabet = draw(st.sampled_from(TEST_ALPHABETS))
     size = draw(st.sampled_from([16, 24, 32]))
     key_bytes = draw(st.binary(min_size=size, max_size=size))
-    reference = FF3Cipher.withCustomAlphabet(key_bytes.hex(), "00" * 7, alphabet)
+    reference = _reference(key_bytes, alphabet)
     text = draw(st.text(alphabet=alphabet, min_size=reference.minLen, max_size=reference.maxLen))
     return key_bytes, alphabet, draw(st.binary(min_size=7, max_size=7)), text
 
@@ -40,12 +61,27 @@ def cases(draw: st.DrawFn) -> tuple[bytes, str, bytes, str]:
 @given(cases())
 def test_same_as_reference_implementation(case: tuple[bytes, str, bytes, str]) -> None:
     key, alphabet, tweak, text = case
-    reference = FF3Cipher.withCustomAlphabet(key.hex(), "00" * 7, alphabet)
+    reference = _reference(key, alphabet)
     ours = FF31(key, alphabet)
     assert (ours.min_len, ours.max_len) == (reference.minLen, reference.maxLen)
     encrypted = ours.encrypt(text, tweak)
     assert encrypted == reference.encrypt_with_tweak(text, tweak.hex())
     assert ours.decrypt(encrypted, tweak) == text == reference.decrypt_with_tweak(encrypted, tweak.hex())
+
+
+@pytest.mark.parametrize("alphabet", list(ALPHABETS.values()), ids=list(ALPHABETS))
+def test_every_length_matches_the_reference(alphabet: str) -> None:
+    """Every length from the minimum to the maximum domain, each key size: A and B split unevenly at odd lengths."""
+    rng = random.Random(alphabet)
+    for size in (16, 24, 32):
+        key = rng.randbytes(size)
+        ours, reference = FF31(key, alphabet), _reference(key, alphabet)
+        for length in range(ours.min_len, ours.max_len + 1):
+            tweak = rng.randbytes(7)
+            for text in ("".join(rng.choice(alphabet) for _ in range(length)), alphabet[-1] * length):
+                encrypted = ours.encrypt(text, tweak)
+                assert encrypted == reference.encrypt_with_tweak(text, tweak.hex()), (size, length)
+                assert ours.decrypt(encrypted, tweak) == text == reference.decrypt_with_tweak(encrypted, tweak.hex())
 
 
 def test_bad_inputs_are_refused_without_echoing_them() -> None:
@@ -54,8 +90,161 @@ def test_bad_inputs_are_refused_without_echoing_them() -> None:
         cipher.encrypt("12345", bytes(7))
     with pytest.raises(ValueError, match="outside its alphabet") as foreign:
         cipher.encrypt("12345A7", bytes(7))
+    with pytest.raises(ValueError, match="outside its alphabet"):
+        cipher.encrypt("1234 567", bytes(7))  # int() would read these; the cipher must not
+    with pytest.raises(ValueError, match="outside its alphabet"):
+        FF31(bytes(16), ALPHABETS["alphanumeric"]).encrypt("ABCdef", bytes(7))
     with pytest.raises(ValueError, match="56-bit tweak"):
         cipher.encrypt("1234567", bytes(8))
     with pytest.raises(ValueError, match="128, 192 or 256-bit key"):
         FF31(bytes(10), string.digits)
     assert "12345" not in str(short.value) and "12345A7" not in str(foreign.value)
+
+
+# --- fpe_encrypt / fpe_decrypt against the code they replaced -----------------------------------------------
+
+
+def _replaced_fpe(value: str, key: Key, context: str, alphabet: str, checksum: str | None, decrypt: bool) -> str:
+    """`keyed._fpe` as it was on the ff3 package and stdnum's IBAN and Luhn checks (govflow before fcb6048)."""
+    if checksum is not None and alphabet != "digits":
+        raise ValueError(f"fpe: checksum {checksum!r} needs alphabet 'digits'")
+    chars = ALPHABETS[alphabet]
+    covered: list[int] = []
+    check_slots: list[int] = []
+    if checksum == "luhn":
+        covered = [i for i, c in enumerate(value) if c in string.digits]
+        valid, check_slots = luhn.is_valid("".join(value[i] for i in covered)), covered[-1:]
+    elif checksum == "iban":
+        covered = [i for i, c in enumerate(value) if c.isascii() and c.isalnum()]
+        valid, check_slots = iban.is_valid("".join(value[i] for i in covered), check_country=False), covered[2:4]
+    if checksum is not None and not valid:
+        raise ValueError(f"fpe: the value is not a valid {checksum} number")
+    work = [i for i, c in enumerate(value) if c in chars and i not in check_slots]
+    cipher = _reference(key.derive("fpe"), chars)
+    if len(work) < cipher.minLen:
+        raise ValueError(
+            f"too short for format-preserving encryption: {len(work)} encryptable {alphabet} chars, "
+            f"FF3-1 needs at least {cipher.minLen}"
+        )
+    if len(work) > cipher.maxLen:
+        raise ValueError(
+            f"too long for format-preserving encryption: {len(work)} encryptable {alphabet} chars, "
+            f"FF3-1 allows at most {cipher.maxLen}"
+        )
+    tweak = hmac.new(key.derive("fpe-tweak"), context.encode("utf-8"), hashlib.sha256).digest()[:7].hex()
+    run = cipher.decrypt_with_tweak if decrypt else cipher.encrypt_with_tweak
+    out = list(value)
+    for i, c in zip(work, run("".join(value[i] for i in work), tweak), strict=True):
+        out[i] = c
+    covered_out = "".join(out[i] for i in covered)
+    if checksum == "luhn":
+        out[check_slots[0]] = luhn.calc_check_digit(covered_out[:-1])
+    elif checksum == "iban":
+        out[check_slots[0]], out[check_slots[1]] = iban.calc_check_digits(covered_out)
+    return "".join(out)
+
+
+def _outcome(run: Callable[..., str], *args: object) -> str:
+    try:
+        return "ok:" + run(*args)
+    except ValueError as error:
+        return f"error:{error}"
+
+
+SEPARATORS = ["", "", "", " ", "-", ".", "/", "_", "é", "٣", "\u00a0"]
+
+
+@st.composite
+def spaced(draw: st.DrawFn, body: str) -> str:
+    """`body` with random separators (often none), upper or lower case."""
+    gaps = draw(st.lists(st.sampled_from(SEPARATORS), min_size=len(body) + 1, max_size=len(body) + 1))
+    text = "".join(g + c for g, c in zip(gaps, body, strict=False)) + gaps[-1]
+    return text.lower() if draw(st.booleans()) and draw(st.booleans()) else text
+
+
+@st.composite
+def valid_ibans(draw: st.DrawFn) -> str:
+    country, shape = draw(st.sampled_from([("DE", "n" * 18), ("GB", "aaaa" + "n" * 14), ("NL", "aaaa" + "n" * 10)]))
+    bban = "".join(draw(st.sampled_from(string.digits if s == "n" else string.ascii_uppercase)) for s in shape)
+    return country + iban.calc_check_digits(country + "00" + bban) + bban
+
+
+@st.composite
+def valid_luhns(draw: st.DrawFn) -> str:
+    body = draw(st.text(string.digits, min_size=4, max_size=60))
+    return body + luhn.calc_check_digit(body)
+
+
+@st.composite
+def near_misses(draw: st.DrawFn, valid: st.SearchStrategy[str]) -> str:
+    """A valid number with one character changed, dropped or repeated: mostly invalid, sometimes valid."""
+    text = draw(valid)
+    i = draw(st.integers(0, len(text) - 1))
+    edit = draw(st.sampled_from(["swap", "drop", "repeat"]))
+    if edit == "drop":
+        return text[:i] + text[i + 1 :]
+    if edit == "repeat":
+        return text[: i + 1] + text[i:]
+    return text[:i] + draw(st.sampled_from(string.digits + "AZ")) + text[i + 1 :]
+
+
+values = st.one_of(
+    valid_ibans().flatmap(spaced),
+    valid_luhns().flatmap(spaced),
+    near_misses(valid_ibans()),
+    near_misses(valid_luhns()),
+    st.text(string.digits + string.ascii_letters + " -./é٣", max_size=70),
+    st.text(max_size=30),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    value=values,
+    material=st.binary(min_size=16, max_size=64),
+    context=st.sampled_from(["IBAN_CODE", "CREDIT_CARD", "", "PHONE_NUMBER", "Ünïcode"]),
+    alphabet=st.sampled_from(list(ALPHABETS)),
+    checksum=st.sampled_from([None, "luhn", "iban"]),
+    decrypt=st.booleans(),
+)
+def test_fpe_gives_what_the_replaced_code_gave(
+    value: str, material: bytes, context: str, alphabet: str, checksum: str | None, decrypt: bool
+) -> None:
+    key = Key("k", material)
+    run = fpe_decrypt if decrypt else fpe_encrypt
+    ours = _outcome(lambda: run(value, key, tweak_context=context, alphabet=alphabet, checksum=checksum))
+    assert ours == _outcome(_replaced_fpe, value, key, context, alphabet, checksum, decrypt)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=valid_ibans().flatmap(spaced), material=st.binary(min_size=16, max_size=64))
+def test_masked_ibans_stay_valid_and_decrypt(value: str, material: bytes) -> None:
+    key = Key("k", material)
+    masked = fpe_encrypt(value, key, tweak_context="IBAN_CODE", checksum="iban")
+    checked = "".join(c for c in masked if c.isascii() and c.isalnum())  # FPE's checksum skips separators
+    assert iban.is_valid(checked, check_country=False) and masked[:2].upper() == value[:2].upper()
+    assert [c.isdigit() for c in masked] == [c.isdigit() for c in value]  # same shape, separators in place
+    assert fpe_decrypt(masked, key, tweak_context="IBAN_CODE", checksum="iban") == value
+
+
+@pytest.mark.parametrize(
+    ("value", "alphabet", "checksum"),
+    [
+        ("12345", "digits", None),
+        ("9" * 57, "digits", None),
+        ("ABC", "alphanumeric", None),
+        ("Z" * 37, "alphanumeric", None),
+        ("4111 1111 1111 1112", "digits", "luhn"),
+        ("GB82 WEST 1234 5698 7654 33", "digits", "iban"),
+        ("GB82 WEST 1234 5698 7654 32", "alphanumeric", "iban"),
+        ("DE89 3704 0044 0532 0130 00", "digits", "mod11"),
+    ],
+)
+def test_refusals_are_the_replaced_codes_and_never_echo_the_value(value: str, alphabet: str, checksum: str) -> None:
+    key = Key("k", bytes(range(32)))
+    with pytest.raises(ValueError) as refused:
+        fpe_encrypt(value, key, tweak_context="X", alphabet=alphabet, checksum=checksum)
+    if checksum in (None, "luhn", "iban"):
+        assert _outcome(_replaced_fpe, value, key, "X", alphabet, checksum, False) == f"error:{refused.value}"
+    assert value not in str(refused.value) and value.replace(" ", "") not in str(refused.value)
+    assert bytes(range(32)).hex() not in str(refused.value)

@@ -14,6 +14,7 @@ block W xor i || NUM(B) and reads the result byte-reversed.
 from __future__ import annotations
 
 import math
+import string
 import threading
 from functools import lru_cache
 
@@ -24,15 +25,27 @@ __all__ = ["FF31", "cipher_for"]
 _ROUNDS = 8
 _DOMAIN_MIN = 1_000_000  # FF3-1 needs radix**minlen >= one million
 _TWEAK_BYTES = 7
+_INT_DIGITS = string.digits + string.ascii_uppercase  # the digits int(text, radix) reads, in value order
 
 
-def _tweak_halves(tweak: bytes) -> tuple[bytes, bytes]:
-    """FF3-1's 56-bit tweak as the two 32-bit halves (T_L, T_R) the rounds alternate between."""
+@lru_cache(maxsize=256)
+def _round_tails(tweak: bytes) -> tuple[bytes, ...]:
+    """Per round i, the byte-reversed W xor i that ends the byte-reversed AES input block.
+
+    FF3-1 splits the 56-bit tweak into 32-bit halves T_L = T[0..27] || 0000 and T_R = T[32..55] ||
+    T[28..31] || 0000; even rounds use W = T_R, odd rounds W = T_L. The round block is W xor [i]_4 ||
+    NUM(B) as 12 bytes, and FF3 encrypts it byte-reversed, so the tweak part is the same 4 bytes at the
+    end of every block for one tweak: built once per tweak (masking uses one tweak per entity type).
+    """
     if len(tweak) != _TWEAK_BYTES:
         raise ValueError(f"FF3-1 takes a {_TWEAK_BYTES * 8}-bit tweak")
     left = tweak[:3] + bytes([tweak[3] & 0xF0])
     right = tweak[4:7] + bytes([(tweak[3] & 0x0F) << 4])
-    return left, right
+    tails = []
+    for i in range(_ROUNDS):
+        half = right if i % 2 == 0 else left
+        tails.append(bytes([half[3] ^ i, half[2], half[1], half[0]]))
+    return tuple(tails)
 
 
 class FF31:
@@ -48,6 +61,10 @@ class FF31:
         self.min_len = math.ceil(math.log(_DOMAIN_MIN) / math.log(self.radix))
         self.max_len = 2 * math.floor(96 / math.log2(self.radix))
         self._digit = {c: i for i, c in enumerate(alphabet)}
+        # Alphabets that are int()'s own digits in order ("0123456789", "0-9A-Z") convert in C; int() would
+        # also take signs, spaces, underscores and lower case, but `_check` lets only alphabet characters in.
+        self._int_digits = self.radix <= len(_INT_DIGITS) and alphabet == _INT_DIGITS[: self.radix]
+        self._decimal = alphabet == string.digits  # str() writes these digits
         self._key = key[::-1]  # FF3 reverses the key bytes
         self._local = threading.local()  # cipher contexts are not thread-safe; one per thread
 
@@ -62,13 +79,17 @@ class FF31:
 
     def _number(self, numeral: str) -> int:
         """NUM(REV(numeral)): the first character is the least significant digit."""
+        if self._int_digits:
+            return int(numeral[::-1], self.radix)
         value = 0
         for char in reversed(numeral):
             value = value * self.radix + self._digit[char]
         return value
 
     def _numeral(self, value: int, length: int) -> str:
-        """REV(STR(value)) padded to `length`: the inverse of `_number`."""
+        """REV(STR(value)) padded to `length`: the inverse of `_number` (value < radix**length)."""
+        if self._decimal:
+            return str(value).zfill(length)[::-1]
         digits = []
         for _ in range(length):
             value, digit = divmod(value, self.radix)
@@ -78,43 +99,36 @@ class FF31:
     def _check(self, text: str) -> None:
         if not self.min_len <= len(text) <= self.max_len:
             raise ValueError(f"FF3-1 takes {self.min_len} to {self.max_len} characters, got {len(text)}")
-        if any(c not in self._digit for c in text):
+        if text.strip(self.alphabet):  # strip leaves something only if a character is not in the alphabet
             raise ValueError("FF3-1 input has a character outside its alphabet")
 
-    def _round(self, aes: CipherContext, i: int, half: bytes, value: int) -> int:
-        block = bytes([half[0], half[1], half[2], half[3] ^ i]) + value.to_bytes(12, "big")
-        return int.from_bytes(aes.update(block[::-1]), "little")
+    def _split(self, text: str) -> tuple[int, int, int, int]:
+        """A and B as integers and their moduli radix**u, radix**v (u = ceil(n/2) digits in A)."""
+        self._check(text)
+        u = (len(text) + 1) // 2
+        return self._number(text[:u]), self._number(text[u:]), self.radix**u, self.radix ** (len(text) - u)
 
     def encrypt(self, plaintext: str, tweak: bytes) -> str:
-        self._check(plaintext)
-        left, right = _tweak_halves(tweak)
-        u = -(-len(plaintext) // 2)
-        v = len(plaintext) - u
-        mod_u, mod_v = self.radix**u, self.radix**v
-        a, b = self._number(plaintext[:u]), self._number(plaintext[u:])
-        aes = self._aes()
-        for i in range(_ROUNDS):
-            if i % 2 == 0:
-                a, b = b, (a + self._round(aes, i, right, b)) % mod_u
-            else:
-                a, b = b, (a + self._round(aes, i, left, b)) % mod_v
-        # After eight rounds A holds u digits and B holds v again.
-        return self._numeral(a, u) + self._numeral(b, v)
+        a, b, mod_u, mod_v = self._split(plaintext)
+        tails = _round_tails(tweak)
+        aes = self._aes().update
+        for i in range(0, _ROUNDS, 2):
+            # Even round: C = (A + y) mod radix**u, then odd round mod radix**v; A, B = B, C each time.
+            a = (a + int.from_bytes(aes(b.to_bytes(12, "little") + tails[i]), "little")) % mod_u
+            b = (b + int.from_bytes(aes(a.to_bytes(12, "little") + tails[i + 1]), "little")) % mod_v
+        # Eight rounds (an even number) leave A with u digits and B with v, as at the start.
+        u = (len(plaintext) + 1) // 2
+        return self._numeral(a, u) + self._numeral(b, len(plaintext) - u)
 
     def decrypt(self, ciphertext: str, tweak: bytes) -> str:
-        self._check(ciphertext)
-        left, right = _tweak_halves(tweak)
-        u = -(-len(ciphertext) // 2)
-        v = len(ciphertext) - u
-        mod_u, mod_v = self.radix**u, self.radix**v
-        a, b = self._number(ciphertext[:u]), self._number(ciphertext[u:])
-        aes = self._aes()
-        for i in reversed(range(_ROUNDS)):
-            if i % 2 == 0:
-                a, b = (b - self._round(aes, i, right, a)) % mod_u, a
-            else:
-                a, b = (b - self._round(aes, i, left, a)) % mod_v, a
-        return self._numeral(a, u) + self._numeral(b, v)
+        a, b, mod_u, mod_v = self._split(ciphertext)
+        tails = _round_tails(tweak)
+        aes = self._aes().update
+        for i in range(_ROUNDS - 1, 0, -2):
+            b = (b - int.from_bytes(aes(a.to_bytes(12, "little") + tails[i]), "little")) % mod_v
+            a = (a - int.from_bytes(aes(b.to_bytes(12, "little") + tails[i - 1]), "little")) % mod_u
+        u = (len(ciphertext) + 1) // 2
+        return self._numeral(a, u) + self._numeral(b, len(ciphertext) - u)
 
 
 @lru_cache(maxsize=64)

@@ -122,27 +122,24 @@ ALPHABETS: dict[str, str] = {
 class _Checksum:
     """A check-digit scheme kept valid through FPE: its check digits are recomputed, not encrypted."""
 
-    covers: Callable[[str], list[int]]  # positions of the characters the checksum is computed over
-    slots: slice  # which of those positions hold the check digits
+    covers: str  # the characters the checksum is computed over; any others are separators it skips
+    slots: slice  # which of the covered positions hold the check digits
     is_valid: Callable[[str], bool]
     check_digits: Callable[[str], str]  # check digits for the covered text (its current ones are ignored)
 
 
-def _positions(value: str, predicate: Callable[[str], bool]) -> list[int]:
-    return [i for i, c in enumerate(value) if predicate(c)]
-
-
 _CHECKSUMS: dict[str, _Checksum] = {
     "luhn": _Checksum(
-        covers=lambda v: _positions(v, lambda c: c in string.digits),
+        covers=string.digits,
         slots=slice(-1, None),
         is_valid=luhn.is_valid,
         check_digits=lambda text: luhn.calc_check_digit(text[:-1]),
     ),
     # Country code (clear, not a digit) + 2 check digits + BBAN. Only BBAN digits are encrypted, so letters
-    # (e.g. the GB bank code) stay letters and the BBAN keeps its national structure.
+    # (e.g. the GB bank code) stay letters and the BBAN keeps its national structure. The checksum covers
+    # the ASCII letters and digits; spaces and other separators stay where they are.
     "iban": _Checksum(
-        covers=lambda v: _positions(v, lambda c: c.isascii() and c.isalnum()),
+        covers=string.ascii_letters + string.digits,
         slots=slice(2, 4),
         is_valid=lambda text: iban_is_valid(text, check_country=False),
         check_digits=iban_check_digits,
@@ -150,9 +147,41 @@ _CHECKSUMS: dict[str, _Checksum] = {
 }
 
 
+def _positions(value: str, chars: str) -> list[int]:
+    """Indexes of the characters of `value` that are in `chars`, in order."""
+    if not value.strip(chars):  # all of them (a compact IBAN, a bare card number): no per-character test
+        return list(range(len(value)))
+    return [i for i, c in enumerate(value) if c in chars]
+
+
+def _contiguous(positions: list[int]) -> bool:
+    """Whether the (increasing) positions are one run, as a compact IBAN's BBAN digits or check digits are."""
+    return bool(positions) and positions[-1] - positions[0] + 1 == len(positions)
+
+
+def _pick(text: str | list[str], positions: list[int]) -> str:
+    """The characters of `text` at `positions`, joined."""
+    if _contiguous(positions):
+        return "".join(text[positions[0] : positions[-1] + 1])
+    return "".join([text[i] for i in positions])
+
+
 def _place(out: list[str], positions: list[int], chars: str) -> None:
+    """Write `chars` into `out` at `positions` (as many of each)."""
+    if len(chars) == len(positions) and _contiguous(positions):
+        out[positions[0] : positions[-1] + 1] = chars
+        return
     for i, c in zip(positions, chars, strict=True):
         out[i] = c
+
+
+@functools.lru_cache(maxsize=256)
+def _tweak(subkey: bytes, context: str) -> bytes:
+    """The 56-bit FF3-1 tweak of one context (entity type): the first 7 bytes of HMAC-SHA256(subkey, context).
+
+    Cached because masking passes the same context for every value of a column.
+    """
+    return hmac.new(subkey, context.encode("utf-8"), hashlib.sha256).digest()[:_FF3_TWEAK_BYTES]
 
 
 def _fpe(value: str, key: Key, tweak_context: str, alphabet: str, checksum: str | None, *, decrypt: bool) -> str:
@@ -170,11 +199,14 @@ def _fpe(value: str, key: Key, tweak_context: str, alphabet: str, checksum: str 
         raise ValueError(f"fpe: checksum {checksum!r} needs alphabet 'digits'")
     chars = ALPHABETS[alphabet]
     scheme = _CHECKSUMS.get(checksum or "")
-    covered = scheme.covers(value) if scheme else []
-    if scheme and not scheme.is_valid("".join(value[i] for i in covered)):
-        raise ValueError(f"fpe: the value is not a valid {checksum} number")
-    check_slots = covered[scheme.slots] if scheme else []
-    work = [i for i in _positions(value, chars.__contains__) if i not in check_slots]
+    covered: list[int] = []
+    check_slots: list[int] = []
+    if scheme:
+        covered = _positions(value, scheme.covers)
+        if not scheme.is_valid(_pick(value, covered)):
+            raise ValueError(f"fpe: the value is not a valid {checksum} number")
+        check_slots = covered[scheme.slots]
+    work = [i for i in _positions(value, chars) if i not in check_slots]
     cipher = cipher_for(key.derive("fpe"), chars)
     if len(work) < cipher.min_len:
         raise ValueError(
@@ -186,12 +218,11 @@ def _fpe(value: str, key: Key, tweak_context: str, alphabet: str, checksum: str 
             f"too long for format-preserving encryption: {len(work)} encryptable {alphabet} chars, "
             f"FF3-1 allows at most {cipher.max_len}"
         )
-    tweak = hmac.new(key.derive("fpe-tweak"), tweak_context.encode("utf-8"), hashlib.sha256).digest()
     run = cipher.decrypt if decrypt else cipher.encrypt
     out = list(value)
-    _place(out, work, run("".join(value[i] for i in work), tweak[:_FF3_TWEAK_BYTES]))
+    _place(out, work, run(_pick(value, work), _tweak(key.derive("fpe-tweak"), tweak_context)))
     if scheme:
-        _place(out, check_slots, scheme.check_digits("".join(out[i] for i in covered)))
+        _place(out, check_slots, scheme.check_digits(_pick(out, covered)))
     return "".join(out)
 
 
