@@ -10,6 +10,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -114,6 +115,37 @@ def test_parquet_directory_with_hive_partitions(tmp_path: Path) -> None:
     assert source.num_rows == 20
     assert got.column("id").to_pylist() == list(range(20))
     assert got.column("country").to_pylist() == ["DE"] * 10 + ["FR"] * 10
+
+
+def test_parquet_is_read_as_consumed_not_buffered_ahead(tmp_path: Path) -> None:
+    # 40 row groups of ~1 MiB of incompressible text. Arrow memory held while the stream is consumed must
+    # stay at a few row groups: pre-buffering or scanner readahead would hold the whole file by the end.
+    rng = np.random.default_rng(0)
+    path = tmp_path / "wide.parquet"
+    with pq.ParquetWriter(path, pa.schema([("text", pa.string())]), compression="none") as writer:
+        for _ in range(40):
+            text = rng.integers(0, 2**63, (4_000, 4)).astype(str)
+            writer.write_table(pa.table({"text": ["".join(row) for row in text]}), row_group_size=4_000)
+    group_bytes = path.stat().st_size // 40
+    source = open_input(path, batch_size=4_000)
+    before = pa.total_allocated_bytes()
+    held = []
+    for batch, _ in source.batches():
+        held.append(pa.total_allocated_bytes() - before)
+        del batch
+    assert len(held) == 40
+    assert max(held) < 8 * group_bytes  # ~3 here; the whole file (40) when read ahead or pre-buffered
+
+
+def test_parquet_directory_with_null_hive_partition(tmp_path: Path) -> None:
+    for country, start in (("__HIVE_DEFAULT_PARTITION__", 0), ("FR", 3)):
+        folder = tmp_path / "in" / f"country={country}"
+        folder.mkdir(parents=True)
+        pq.write_table(pa.table({"id": list(range(start, start + 3))}), folder / "part-0.parquet")
+    got, _ = collect(open_input(tmp_path / "in", batch_size=2))
+    # Files in path order ("country=FR" sorts before "country=__HIVE..."); a null key is a null column.
+    assert got.column("id").to_pylist() == [3, 4, 5, 0, 1, 2]
+    assert got.column("country").to_pylist() == ["FR"] * 3 + [None] * 3
 
 
 def test_parquet_directory_with_mismatched_schemas_is_refused(tmp_path: Path) -> None:

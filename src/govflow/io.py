@@ -269,13 +269,30 @@ def _open_parquet(path: Path, batch_size: int) -> InputSource:
         # Arrow's open/footer errors name the file and the defect (e.g. "magic bytes not found").
         raise InputError(f"{path}: not a readable parquet input ({exc})") from exc
 
-    def read() -> Iterator[Piece]:
-        # Arrow's default readahead (16 batches, 4 files) can hold gigabytes of wide rows in memory;
-        # the engine is far slower than the reader, so a little readahead loses nothing.
-        for batch in dataset.to_batches(batch_size=batch_size, batch_readahead=2, fragment_readahead=1):
-            yield batch, None
+    schema = dataset.schema  # the files' columns, then any hive partition columns
+    partition_fields = list(schema)[len(first) :]
 
-    return InputSource(path, "parquet", dataset.schema, num_rows, read, batch_size)
+    def read() -> Iterator[Piece]:
+        # Each file is read one row group at a time, only as the engine asks for rows, and with
+        # pre_buffer off: pre-buffering (pyarrow's default, also in the dataset scanner) caches the raw
+        # column chunks of every row group read and keeps them until the file is done, and the scanner
+        # decodes batches ahead in background threads whatever its readahead settings. With an engine far
+        # slower than the reader that held most of the file (~300 MiB per million rows of a 12-column
+        # table), and forked workers inherited those pages too.
+        for fragment in fragments:
+            keys = ds.get_partition_keys(fragment.partition_expression)
+            for batch in pq.ParquetFile(fragment.path, pre_buffer=False).iter_batches(batch_size=batch_size):
+                if partition_fields:
+                    constants = [_constant(keys.get(f.name), f.type, batch.num_rows) for f in partition_fields]
+                    batch = pa.RecordBatch.from_arrays([*batch.columns, *constants], schema=schema)
+                yield batch, None
+
+    return InputSource(path, "parquet", schema, num_rows, read, batch_size)
+
+
+def _constant(value: object, type_: pa.DataType, rows: int) -> pa.Array:
+    """A partition column of one batch: the folder's value (null for a missing or null partition key)."""
+    return pa.nulls(rows, type_) if value is None else pa.repeat(pa.scalar(value, type_), rows)
 
 
 # --- CSV ------------------------------------------------------------------------------------------
