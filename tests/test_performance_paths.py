@@ -184,3 +184,59 @@ def test_fast_pattern_analysis_gives_presidios_results(default_pipeline: govflow
         for value in values:
             assert plain(analyze(value)) == plain(recognizer.analyze(value, recognizer.supported_entities, None))
     assert fast >= 3  # e-mail, URL, IP and the pack's own patterns take the fast path
+
+
+def _matcher_numbers(text: str) -> list[tuple[int, int, str | None]]:
+    import phonenumbers
+
+    return [
+        (m.start, m.end, phonenumbers.region_code_for_number(m.number))
+        for m in phonenumbers.PhoneNumberMatcher(text, None, leniency=phonenumbers.Leniency.VALID)
+    ]
+
+
+def _whole_value_numbers(text: str) -> list[tuple[int, int, str | None]]:
+    import phonenumbers
+
+    from govflow.detect.phones import _international_numbers
+
+    return [(s, e, phonenumbers.region_code_for_number(n)) for s, e, n in _international_numbers(text)]
+
+
+def test_plus_and_three_digits_is_never_a_valid_number() -> None:
+    pieces = [f"+{i:0{n}d}" for n in (1, 2, 3) for i in range(10**n)]
+    assert [p for p in pieces if _matcher_numbers(p)] == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(sorted(__import__("phonenumbers").SUPPORTED_REGIONS)),
+    st.integers(0, 3),
+    st.text(alphabet="0123456789", max_size=4),
+    st.booleans(),
+)
+def test_whole_value_phone_parse_finds_what_the_matcher_finds(region: str, cut: int, tail: str, spaced: bool) -> None:
+    import phonenumbers
+
+    example = phonenumbers.example_number(region)
+    national = phonenumbers.national_significant_number(example) if example else "123"
+    cc = str(example.country_code if example else 1)
+    digits = national[: len(national) - cut] + tail
+    for text in (f"+{cc} {digits}" if spaced else f"+{cc}{digits}", f"+{cc}{digits} x", f"+{cc}-{digits}"):
+        assert _whole_value_numbers(text) == _matcher_numbers(text), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789 +", min_size=1, max_size=24))
+def test_whole_value_phone_parse_agrees_on_arbitrary_plus_digit_strings(text: str) -> None:
+    assert _whole_value_numbers(text) == _matcher_numbers(text)
+
+
+@given(st.text(alphabet="0123456789", min_size=9, max_size=9))
+def test_ssn_check_gives_stdnums_answer(digits: str) -> None:
+    from stdnum.us import ssn
+
+    from govflow.detect.national_ids import ssn_is_valid
+
+    for value in (digits, "078051120", "457555462", "219099999", "000123456", "666123456", "900123456"):
+        assert ssn_is_valid(value) == ssn.is_valid(value)

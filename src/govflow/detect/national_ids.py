@@ -213,9 +213,27 @@ class GovflowUkNinoRecognizer(NationalIdRecognizer):
         return value[:2] not in _NINO_INVALID_PREFIXES
 
 
+_SSN_BLACKLIST = frozenset({"078051120", "457555462", "219099999"})  # stdnum.us.ssn's, without dashes
+
+
+def ssn_is_valid(value: str) -> bool:
+    """``stdnum.us.ssn.is_valid``'s answer, with no Unicode clean-up, regex or exceptions for nine ASCII digits.
+
+    Every candidate the SSN patterns find is nine digits once separators are gone, and a 9-digit column
+    (bare SSNs, but also order numbers and ids of the same length) calls this once per value; anything
+    else still goes through stdnum itself.
+    """
+    if len(value) != 9 or not value.isascii() or not value.isdigit():
+        return ssn.is_valid(value)
+    area = value[:3]
+    return not (area in ("000", "666") or area[0] == "9" or value[3:5] == "00" or value[5:] == "0000") and (
+        value not in _SSN_BLACKLIST
+    )
+
+
 class GovflowUsSsnRecognizer(NationalIdRecognizer):
     """Social Security number: no checksum; SSA range rules (area not 000/666/9xx, group not 00, serial
-    not 0000, known advertising numbers) via ``stdnum.us.ssn``."""
+    not 0000, known advertising numbers) as ``stdnum.us.ssn`` checks them (:func:`ssn_is_valid`)."""
 
     ENTITY = "US_SSN"
     COUNTRY = "US"
@@ -224,7 +242,7 @@ class GovflowUsSsnRecognizer(NationalIdRecognizer):
         id_pattern("ssn bare", r"\d{9}", BARE_FORMAT),
     )
     CONTEXT = ("ssn", "social security", "social_security", "socialsecurity")
-    is_valid = staticmethod(ssn.is_valid)
+    is_valid = staticmethod(ssn_is_valid)
 
 
 class GovflowUsItinRecognizer(NationalIdRecognizer):

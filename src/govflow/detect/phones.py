@@ -31,6 +31,25 @@ def _with_plus(text: str) -> str:
     return _IDD_00.sub(" +", text) if "00" in text else text
 
 
+# A whole value that is "+" and digits, in one run or as a country-code-sized group and one more group
+# ("+44 7911123456"), the usual shape of a phone column. The matcher's one candidate is then the whole
+# value: if it is not a valid number, the only shorter pieces the matcher tries are "+" and at most three
+# digits (never a valid number; checked for all 1,110) and a digit run without "+" (never parsed with no
+# region). So parsing the value once gives the matcher's answer without its search (tested against it).
+_WHOLE_PLUS_NUMBER = re.compile(r"\+[0-9]{1,3} [0-9]{1,17}|\+[0-9]{1,20}")
+
+
+def _international_numbers(text: str) -> list[tuple[int, int, PhoneNumber]]:
+    """(start, end, number) of every valid number written with "+" that ``PhoneNumberMatcher`` finds in ``text``."""
+    if _WHOLE_PLUS_NUMBER.fullmatch(text):
+        try:
+            number = phonenumbers.parse(text, None)
+        except NumberParseException:
+            return []
+        return [(0, len(text), number)] if phonenumbers.is_valid_number(number) else []
+    return [(m.start, m.end, m.number) for m in phonenumbers.PhoneNumberMatcher(text, None, leniency=Leniency.VALID)]
+
+
 def _iso_country(number: PhoneNumber) -> str | None:
     """ISO 3166-1 alpha-2 region of a number; None for non-geographic ones (+800, +882 …: region "001")."""
     region = phonenumbers.region_code_for_number(number)
@@ -79,15 +98,15 @@ class GovflowInternationalPhoneRecognizer(LocalRecognizer):
         if "+" not in searchable:
             return []
         results = []
-        for match in phonenumbers.PhoneNumberMatcher(searchable, None, leniency=Leniency.VALID):
+        for match_start, end, number in _international_numbers(searchable):
             # A rewritten "00" starts one character before the "+" the matcher reports.
-            start = match.start - 1 if text[match.start] == "0" else match.start
-            country = _iso_country(match.number)
+            start = match_start - 1 if text[match_start] == "0" else match_start
+            country = _iso_country(number)
             results.append(
                 RecognizerResult(
                     entity_type=self.ENTITY,
                     start=start,
-                    end=match.end,
+                    end=end,
                     score=self.SCORE,
                     analysis_explanation=AnalysisExplanation(
                         recognizer=self.name,

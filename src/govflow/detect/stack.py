@@ -326,7 +326,9 @@ class DetectionStack:
                     if boost and r.score < 1.0:
                         r.score = max(min(r.score + CONTEXT_BOOST, 1.0), CONTEXT_FLOOR)
                     results[i].append(r)
-        return [drop_contained(self._to_findings(r)) for r in results]
+        findings = [self._to_findings(r) if r else [] for r in results]
+        # One finding contains no other: drop_contained's sort and scan would hand it back unchanged.
+        return [f if len(f) < 2 else drop_contained(f) for f in findings]
 
     def scan_texts(self, texts: Sequence[str], batch_size: int = 64) -> list[list[Finding]]:
         """Findings per free-text value: one batched spaCy pass, then Presidio's recognizers."""
