@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -35,15 +36,17 @@ MIN_SLICE_ROWS = 1_000
 
 def worker_count(rows: int | None) -> int:
     """Processes worth starting for `rows` records (None: unknown, assume many): one per usable core
-    (`GOVFLOW_WORKERS` overrides), at least `MIN_SLICE_ROWS` rows each, and only where processes can be
-    forked (a worker inherits the built engines instead of building its own)."""
+    (`GOVFLOW_WORKERS` overrides), at least `MIN_SLICE_ROWS` rows each, and only on Linux, where forking
+    is the norm (a worker inherits the built engines instead of building its own)."""
     setting = os.environ.get("GOVFLOW_WORKERS", "").strip()
     if setting:
         if not setting.isdigit() or int(setting) < 1:
             raise ValueError(f"GOVFLOW_WORKERS must be a whole number of at least 1, got {setting!r}")
+        if int(setting) > 1 and "fork" not in multiprocessing.get_all_start_methods():
+            raise ValueError("GOVFLOW_WORKERS above 1 needs processes that can fork (Linux, macOS); set it to 1")
         return int(setting)
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
+    if not sys.platform.startswith("linux"):
+        return 1  # fork is Linux's default; on macOS it is available but unsafe with system frameworks
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if rows is None:
         return cores
