@@ -76,7 +76,10 @@ def head_and_stream(
     head = pa.Table.from_batches([b for b, _ in taken], schema=source.schema).slice(0, rows)
 
     def replay() -> Iterator[tuple[pa.RecordBatch, pa.Array | None]]:
-        yield from taken
+        # Popped as replayed, so the head batches are not held (in the parent) for the whole run.
+        taken.reverse()
+        while taken:
+            yield taken.pop()
         yield from stream
 
     return head, replay()
@@ -105,6 +108,7 @@ def run_file(
     progress = progress or Progress(source.num_rows)
     head, batches = head_and_stream(source, policy.settings.profile_sample_size)
     profile = pipeline.profile(head)
+    del head  # a slice of the first batch: keeping it would keep that whole batch for the whole run
     rows_in = 0
     reasons: Counter[str] = Counter()
     workers = worker_count(source.num_rows) if workers is None else workers
