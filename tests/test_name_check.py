@@ -1,0 +1,101 @@
+"""The name check lets a text skip NER only when no word in it can be a true name or place."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from govflow.datagen import generate_customers
+from govflow.detect.name_check import lexicon, may_hold_names
+
+SYNTH = Path("/work/shared/datasets/presidio-research/synth_dataset_v2.json")
+# Names and places that are also English words: they must make NER run wherever they stand.
+WORD_NAMES = ["Will", "Mark", "Grace", "Hope", "Rose", "Bill", "Sue", "Jordan", "Paris", "Brown", "Smith"]
+OPENERS = ["Box arrived damaged.", "Delivery attempted twice.", "Refund issued for the missing item."]
+
+
+def skips(text: str) -> bool:
+    return may_hold_names([text]) == [False]
+
+
+@pytest.mark.parametrize("name", WORD_NAMES)
+def test_a_name_that_is_also_a_word_runs_ner_at_sentence_start_and_inside(name: str) -> None:
+    texts = [f"{name} asked for a refund.", f"Box arrived. {name} asked for a refund.", f"refund for {name} today"]
+    assert may_hold_names(texts) == [True, True, True]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Box arrived damaged; a replacement has been sent.",
+        "Upgraded to express shipping at no extra cost after the delay.",
+        "Customer prefers email. Wants deliveries on weekdays only.",
+        "- Box arrived\n- Refund issued",
+        "I think I'm done and can't wait.",
+        "the parcel is waiting at the depot for collection",
+        "Parcel split into two shipments; the company said it changed.",
+    ],
+)
+def test_lower_case_prose_and_common_sentence_openers_skip_ner(text: str) -> None:
+    assert skips(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the box came from Box",  # a capital inside a sentence
+        "Refund (Box) issued.",  # not after a sentence end
+        "BOX arrived.",  # not title-case
+        "Call 555 0100.",  # digits
+        "write to a@b.example",  # address symbols
+        "赵桂兰 asked for a refund.",  # a caseless script
+        "follow up with patricia desrosiers in a couple of months.",  # a name written in lower case
+        "the true gender of bertram has been under debate",  # a rare word that is a name first
+        "i'm originally from switzerland",
+    ],
+)
+def test_anything_that_can_hold_a_name_runs_ner(text: str) -> None:
+    assert not skips(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    opener=st.sampled_from(OPENERS),
+    name=st.sampled_from(sorted(lexicon()[1])),
+    where=st.sampled_from(["start", "after_sentence", "inside"]),
+)
+def test_a_text_with_any_known_name_or_place_is_never_skipped(opener: str, name: str, where: str) -> None:
+    text = {
+        "start": f"{name} called. {opener}",
+        "after_sentence": f"{opener} {name} called.",
+        "inside": f"{opener} We spoke with {name} today.",
+    }[where]
+    assert not skips(text)
+
+
+def test_no_generated_note_with_a_true_person_is_skipped() -> None:
+    table, truth = generate_customers(2000, seed=3)
+    notes = table.column("notes").to_pylist()
+    texts = [n for n in notes if n]
+    flags = dict(zip(texts, may_hold_names(texts), strict=True))
+    with_person = [
+        n for n, spans in zip(notes, truth.text_spans, strict=True) if n and any(e == "PERSON" for *_, e in spans)
+    ]
+    assert with_person and all(flags[n] for n in with_person)
+    assert sum(not f for f in flags.values()) > 0.2 * len(flags)  # the check does skip ordinary notes
+
+
+@pytest.mark.skipif(not SYNTH.exists(), reason="presidio-research synth dataset not present")
+def test_no_synth_text_with_a_labelled_name_place_address_or_org_is_skipped() -> None:
+    records = json.loads(SYNTH.read_text(encoding="utf-8"))
+    labels = {"PERSON", "LOCATION", "GPE", "STREET_ADDRESS", "ORGANIZATION"}
+    flags = may_hold_names([r["full_text"] for r in records])
+    missed = [
+        r for r, f in zip(records, flags, strict=True) if not f and any(s["entity_type"] in labels for s in r["spans"])
+    ]
+    assert missed == []
+    assert sum(not f for f in flags) > 0
