@@ -152,21 +152,24 @@ def without_lookarounds(pattern: str) -> str:
     return "".join(out)
 
 
-def _top_level_alternation(pattern: str) -> bool:
+def _top_level_items(pattern: str) -> list[tuple[int, int]]:
+    """(start, end) of each top-level piece of `pattern`: an escape, a character class, a group (a
+    lookaround included) or one other character, in order."""
+    items: list[tuple[int, int]] = []
     i = 0
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
-            i += 2
+            end = i + 2
         elif c == "[":
-            i = _class_end(pattern, i)
+            end = _class_end(pattern, i)
         elif c == "(":
-            i = _group_end(pattern, i)
-        elif c == "|":
-            return True
+            end = _group_end(pattern, i)
         else:
-            i += 1
-    return False
+            end = i + 1
+        items.append((i, min(end, len(pattern))))
+        i = end
+    return items
 
 
 def _one_char_outside(guard: str) -> str | None:
@@ -188,36 +191,19 @@ def with_edge_guards(pattern: str) -> str:
     Only the edges of a pattern without top-level alternation are touched, where consuming a character
     cannot interfere with repetition or another branch. Other lookarounds stay for `without_lookarounds`.
     """
-    if _top_level_alternation(pattern):
+    items = _top_level_items(pattern)
+    if any(pattern[a:b] == "|" for a, b in items):
         return pattern
-    starts: list[tuple[int, int]] = []  # the run of lookarounds the pattern starts with
-    i = 0
-    while pattern.startswith(_LOOKAROUNDS, i):
-        end = _group_end(pattern, i)
-        starts.append((i, end))
-        i = end
-    body_start = i
-    ends: list[tuple[int, int]] = []  # the run of lookaheads the pattern ends with
-    j = body_start
-    while j < len(pattern):
-        if pattern.startswith(("(?=", "(?!"), j):
-            end = _group_end(pattern, j)
-            ends.append((j, end))
-            j = end
-            continue
-        ends.clear()
-        if pattern[j] == "\\":
-            j += 2
-        elif pattern[j] == "[":
-            j = _class_end(pattern, j)
-        elif pattern[j] == "(":
-            j = _group_end(pattern, j)
-        else:
-            j += 1
-    if ends and ends[-1][1] != len(pattern):
-        ends = []
+    first = 0  # items[:first]: the run of lookarounds the pattern starts with
+    while first < len(items) and pattern.startswith(_LOOKAROUNDS, items[first][0]):
+        first += 1
+    last = len(items)  # items[last:]: the run of lookaheads it ends with
+    while last > first and pattern.startswith(("(?=", "(?!"), items[last - 1][0]):
+        last -= 1
+    starts, ends = items[:first], items[last:]
+    body_start = starts[-1][1] if starts else 0
     body_end = ends[0][0] if ends else len(pattern)
-    if body_end <= body_start or (body_end < len(pattern) and pattern[body_end] in "?*+{"):
+    if body_end <= body_start:
         return pattern
     before = next(
         (
