@@ -42,8 +42,6 @@ word by word in Python.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterable, Sequence
 from functools import cache
 
@@ -52,6 +50,7 @@ import pyarrow.compute as pc
 import regex
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from govflow.detect.names import faker_attributes
 from govflow.detect.prose_base import COUNTRIES, NATIONALITIES
 
 # Anything that always needs NER: a capital, a caseless-script letter, a digit or an address symbol.
@@ -174,16 +173,13 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
 
 def _faker_strings(provider_package: str, attribute_parts: Sequence[str]) -> Iterable[str]:
     """Every string in a list/dict attribute, whose name has one of the parts, of every Faker locale."""
-    package = importlib.import_module(f"faker.providers.{provider_package}")
-    for module in pkgutil.iter_modules(package.__path__):
-        provider = importlib.import_module(f"{package.__name__}.{module.name}").Provider
-        for attribute, values in provider.__dict__.items():
-            if not any(part in attribute for part in attribute_parts) or "format" in attribute:
-                continue
-            if isinstance(values, dict):
-                values = [*values.keys(), *values.values()]
-            if isinstance(values, list | tuple | set | frozenset):
-                yield from (v for v in values if isinstance(v, str))
+    for attribute, values in faker_attributes(provider_package):
+        if not any(part in attribute for part in attribute_parts) or "format" in attribute:
+            continue
+        if isinstance(values, dict):
+            values = [*values.keys(), *values.values()]
+        if isinstance(values, list | tuple | set | frozenset):
+            yield from (v for v in values if isinstance(v, str))
 
 
 def _words(names: Iterable[str]) -> Iterable[str]:

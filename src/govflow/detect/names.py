@@ -31,26 +31,27 @@ _CALENDAR = (
 )
 
 
+def faker_attributes(provider_package: str) -> Iterable[tuple[str, object]]:
+    """(name, value) of every class attribute of every locale's Provider in ``faker.providers.<package>``:
+    Faker's offline word lists (names, places), read without building a Faker instance."""
+    package = importlib.import_module(f"faker.providers.{provider_package}")
+    for module in pkgutil.iter_modules(package.__path__):
+        yield from importlib.import_module(f"{package.__name__}.{module.name}").Provider.__dict__.items()
+
+
 @cache
 def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     """(given names, family names) of every Faker person provider, minus English words that are also
     names (Will, May, Key), calendar words, countries, nationalities and street types."""
-    import faker.providers.person as person
     from spacy.lang.en.stop_words import STOP_WORDS
 
     given: set[str] = set()
     family: set[str] = set()
-    for module in pkgutil.iter_modules(person.__path__):
-        provider = importlib.import_module(f"{person.__name__}.{module.name}").Provider
-        for attr, target in (
-            ("first_names", given),
-            ("first_names_male", given),
-            ("first_names_female", given),
-            ("last_names", family),
-        ):
-            values = provider.__dict__.get(attr)
-            if isinstance(values, list | tuple | dict | set | frozenset):
-                target.update(v for v in values if isinstance(v, str) and len(v) > 2)
+    targets = {"first_names": given, "first_names_male": given, "first_names_female": given, "last_names": family}
+    for attr, values in faker_attributes("person"):
+        target = targets.get(attr)
+        if target is not None and isinstance(values, list | tuple | dict | set | frozenset):
+            target.update(v for v in values if isinstance(v, str) and len(v) > 2)
     common = {w.lower() for w in STOP_WORDS} | {
         w.lower()
         for w in (*_CALENDAR.split("|"), *NATIONALITIES.split(), *COUNTRIES.split("|"), *STREET_TYPES.split("|"))
