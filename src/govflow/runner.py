@@ -19,7 +19,6 @@ from govflow.io import InputSource, RouteTarget, RouteWriter, open_input, read_m
 from govflow.parallel import govern_parallel, worker_count
 from govflow.pipeline import DEFAULT_BATCH_SIZE, Pipeline
 
-# Reasons name the line or row they come from; the manifest counts them by kind.
 ROW_NUMBER = r"\b(line|row) \d+"
 """Reasons name the line or row they come from; the manifest counts reasons by kind, numbers replaced."""
 _ROW_NUMBER = re.compile(ROW_NUMBER)

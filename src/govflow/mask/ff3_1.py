@@ -20,11 +20,12 @@ from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 
-__all__ = ["FF31", "cipher_for"]
+__all__ = ["FF31", "TWEAK_BYTES", "cipher_for"]
 
 _ROUNDS = 8
 _DOMAIN_MIN = 1_000_000  # FF3-1 needs radix**minlen >= one million
-_TWEAK_BYTES = 7
+TWEAK_BYTES = 7
+"""FF3-1 takes a 56-bit tweak (FF3's 64-bit tweak was the weakness it fixes)."""
 _INT_DIGITS = string.digits + string.ascii_uppercase  # the digits int(text, radix) reads, in value order
 
 
@@ -37,8 +38,8 @@ def _round_tails(tweak: bytes) -> tuple[bytes, ...]:
     NUM(B) as 12 bytes, and FF3 encrypts it byte-reversed, so the tweak part is the same 4 bytes at the
     end of every block for one tweak: built once per tweak (masking uses one tweak per entity type).
     """
-    if len(tweak) != _TWEAK_BYTES:
-        raise ValueError(f"FF3-1 takes a {_TWEAK_BYTES * 8}-bit tweak")
+    if len(tweak) != TWEAK_BYTES:
+        raise ValueError(f"FF3-1 takes a {TWEAK_BYTES * 8}-bit tweak")
     left = tweak[:3] + bytes([tweak[3] & 0xF0])
     right = tweak[4:7] + bytes([(tweak[3] & 0x0F) << 4])
     tails = []

@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from stdnum import luhn
 
 from govflow.detect.financial import iban_check_digits, iban_is_valid
-from govflow.mask.ff3_1 import cipher_for
+from govflow.mask.ff3_1 import TWEAK_BYTES, cipher_for
 from govflow.mask.generalize import split_iso_date
 from govflow.mask.keys import Key
 
@@ -52,7 +52,6 @@ _ENTITY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _CASE_INSENSITIVE = frozenset({"EMAIL_ADDRESS"})
 _SIV_PREFIX = "siv1."
 _CANNOT_DECRYPT = "cannot decrypt: wrong key or altered value"
-_FF3_TWEAK_BYTES = 7  # FF3-1 takes a 56-bit tweak (FF3's 64-bit tweak was the weakness it fixes)
 
 
 # --- tokens -------------------------------------------------------------------------------------------
@@ -181,7 +180,7 @@ def _tweak(subkey: bytes, context: str) -> bytes:
 
     Cached because masking passes the same context for every value of a column.
     """
-    return hmac.new(subkey, context.encode("utf-8"), hashlib.sha256).digest()[:_FF3_TWEAK_BYTES]
+    return hmac.new(subkey, context.encode("utf-8"), hashlib.sha256).digest()[:TWEAK_BYTES]
 
 
 def _fpe(value: str, key: Key, tweak_context: str, alphabet: str, checksum: str | None, *, decrypt: bool) -> str:
