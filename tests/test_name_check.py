@@ -38,10 +38,24 @@ def test_a_name_that_is_also_a_word_runs_ner_at_sentence_start_and_inside(name: 
         "I think I'm done and can't wait.",
         "the parcel is waiting at the depot for collection",
         "Parcel split into two shipments; the company said it changed.",
+        "Customer can be reached on +27 79 236 5860 after 6 pm.",  # digits are no part of a name
+        "Please send the corrected invoice to angela.martin46@hotmail.com.",  # found whole by the e-mail recognizer
     ],
 )
 def test_lower_case_prose_and_common_sentence_openers_skip_ner(text: str) -> None:
     assert skips(text)
+
+
+def test_opaque_spans_are_neutral_words_and_the_rest_is_still_checked() -> None:
+    masked = [
+        "PERSON:14daea016ccfc03e called about the late parcel.",
+        "Spoke with PERSON:2ccaa92778c3cf16 about the parcel. Box arrived.",
+        "Spoke with Maria about PERSON:2ccaa92778c3cf16 today.",
+        "PERSON:2ccaa92778c3cf16 Smith called.",
+    ]
+    spans = [((0, 23),), ((11, 34),), ((23, 46),), ((0, 23),)]
+    assert may_hold_names(masked) == [True, True, True, True]
+    assert may_hold_names(masked, opaque=spans) == [False, False, True, True]
 
 
 @pytest.mark.parametrize(
@@ -50,8 +64,10 @@ def test_lower_case_prose_and_common_sentence_openers_skip_ner(text: str) -> Non
         "the box came from Box",  # a capital inside a sentence
         "Refund (Box) issued.",  # not after a sentence end
         "BOX arrived.",  # not title-case
-        "Call 555 0100.",  # digits
-        "write to a@b.example",  # address symbols
+        "Call 12 Baker Street.",  # a capital after a digit opens no sentence
+        "Ref:Anna called about the order.",  # nor after a symbol
+        "invoice for patricia_k at the depot",  # the words around a symbol are checked
+        "write to patricia at p.d@example.org",  # an e-mail address is opaque, the words beside it are not
         "赵桂兰 asked for a refund.",  # a caseless script
         "follow up with patricia desrosiers in a couple of months.",  # a name written in lower case
         "the true gender of bertram has been under debate",  # a rare word that is a name first

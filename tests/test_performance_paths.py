@@ -72,15 +72,17 @@ def test_name_check_sends_anything_name_like_to_ner() -> None:
         "spoke with anna about the parcel; 橋本 花子 called",
         "call 555 0100 after six",
         "send it to someone@example.org",
+        "ring 12 Baker Street",
         "",
     ]
-    assert may_hold_names(texts) == [False, False, True, True, True, False]  # "Box" opens a sentence, is a word
+    # "Box" opens a sentence and is a word; digits and e-mail addresses are no part of a name.
+    assert may_hold_names(texts) == [False, False, True, False, False, True, False]
 
 
 def test_selective_text_scan_finds_exactly_what_the_whole_pipeline_and_analyzer_find(customers: pa.Table) -> None:
     policy = load_policy(None)
     fast, full = DetectionStack(policy), DetectionStack(policy)
-    full._component_plan = lambda texts, array, hits: [()] * len(texts)  # type: ignore[method-assign]
+    full._component_plan = lambda texts, array, hits, opaque=None: [()] * len(texts)  # type: ignore[method-assign]
     full._entities_that_could_match = lambda n, hits: [None] * n  # type: ignore[method-assign]
     texts = sorted({t for t in customers.column("notes").to_pylist() if t})
     texts += [
@@ -101,6 +103,17 @@ def test_selective_text_scan_finds_exactly_what_the_whole_pipeline_and_analyzer_
         expected = [f for f in whole if f.recognizer != "SpacyRecognizer"] if skipped else whole
         assert quick == expected, text
     assert fast.scan_texts(["parcel left at the depot"]) == [[]]
+
+
+def test_tagger_runs_only_where_context_words_can_change_a_finding(default_pipeline: govflow.Pipeline) -> None:
+    stack = default_pipeline.engine.stack
+    texts = [
+        "send it to anna.k@example.org today",  # the URL regex's hit on the domain lies inside the e-mail
+        "call me on +44 20 7946 0958 tomorrow",  # a phone number's score can rise with context
+        "parcel 4 left at the depot",  # a digit, but nothing any recognizer finds
+    ]
+    array = pa.array(texts, pa.string())
+    assert stack._needs_context(texts, array, stack._candidates(texts, array)) == [False, True, False]
 
 
 def test_egress_gate_still_stops_text_outside_pseudonyms(default_pipeline: govflow.Pipeline) -> None:

@@ -489,7 +489,8 @@ class Engine:
             return {}
         texts = [masked[u].text for u in order]
         if scan.profile.mode == "text":
-            found = self.stack.scan_texts(texts)
+            # NER runs again only where a word outside the pseudonyms could be a name (the NER pre-check).
+            found = self.stack.scan_texts(texts, opaque=[masked[u].pseudonyms for u in order])
         else:
             found = self.stack.scan_values(texts, scan.column, assume_context=scan.profile.assume_context)
         threshold = self.policy.egress_gate.threshold

@@ -4,9 +4,17 @@ spaCy's English NER is the most expensive step of free-text detection. English w
 with a capital letter, so a text can skip NER only when it has none of:
 
 - a letter of a script without case (CJK, Arabic, Hebrew, Thai, ...): names there carry no capital;
-- a digit or an address-like symbol (``@ / : # _ + ...``): phone numbers, e-mail addresses and house
-  numbers sit next to names and places, and the small model tags them as people and places;
-- a capital letter that the lexicon below cannot explain away.
+- a capital letter that the lexicon below cannot explain away;
+- a lower-case word that the lexicon cannot explain away (below).
+
+Digits and symbols are no part of a name, so they decide nothing themselves: the words around a house
+number, a phone number or a ``:`` are checked like any others (a capital after a digit or a symbol never
+opens a sentence, so ``12 Baker Street`` and ``Ref:Anna`` run NER). An e-mail address is read as one
+opaque word: the e-mail recognizer finds it whole, name and all, and masks it whole. So are the names
+of weekdays and of the months that are no given names (``Fridays``, ``October``): spaCy reads them as
+dates wherever they stand. Callers can mark
+other spans opaque the same way: the egress gate marks the pseudonyms it wrote, so a masked note whose
+remaining words are all explained skips its second NER pass.
 
 A capital is explained away only when its word opens a sentence (text start, or after ``. ! ?``, a
 line break or a ``- * •`` bullet), is title-case (``Box``, not ``BOX`` or ``McBox``), is a common English
@@ -20,11 +28,12 @@ it tags a sentence-initial ``Box arrived damaged`` as a PERSON. The pronoun ``I`
 - Known name or place (wins over the above): every capitalised entry of ``web2`` (its proper nouns:
   ``Will Mark Grace Jordan Paris ...``), every given and family name of every Faker locale (``Hope
   Rose ...``, without the English-word filter ``names.py`` applies), every one-word city, town, state, region and
-  country of every Faker locale, and govflow's own country and nationality lists. A name that is also a
+  country of every Faker locale, and govflow's own one-word country and nationality names. A name that is also a
   word therefore still runs NER, wherever it stands.
 
 Lower-case words are checked too, since people write names in lower case (``follow up with patricia
-desrosiers``): a lower-case word passes when it is a spaCy stop word, or a dictionary word (or inflection)
+desrosiers``): a lower-case word passes when it is a spaCy stop word, an abbreviation of a time or unit
+(``pm``, ``kg``; a short fixed list), or a dictionary word (or inflection)
 that is no known name or place, or a dictionary word used at least ten times per million words (wordfreq
 Zipf >= 4: ``said``, ``split``, ``company``, though Faker knows a Said and a city of Split). Anything else
 (``patricia``, ``switzerland``, and rare words that are names first: ``bertram``, ``kiel``) runs NER.
@@ -53,10 +62,15 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from govflow.detect.names import faker_attributes
 from govflow.detect.prose_base import COUNTRIES, NATIONALITIES
 
-# Anything that always needs NER: a capital, a caseless-script letter, a digit or an address symbol.
-MAY_HOLD_NAME = r"[\p{Lu}\p{Lt}\p{Lo}\p{Lm}\p{N}@/:#_~=+<>|\\]"
-# Anything that needs NER whatever the words: the list above without the capitals.
-_ALWAYS_NER = r"[\p{Lt}\p{Lo}\p{Lm}\p{N}@/:#_~=+<>|\\]"
+# Anything that needs NER whatever the words: a letter of a caseless script (or a title-case digraph).
+_ALWAYS_NER = r"[\p{Lt}\p{Lo}\p{Lm}]"
+# An e-mail address, read as one opaque word (the e-mail recognizer finds and masks it whole).
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+# Days and months, capitalised anywhere, are dates to spaCy, not people or places; the months that are
+# also given names (April, May, June, July, August) and March (a family name) are left to NER.
+_CALENDAR_WORD = r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?|January|February|(?:Septem|Octo|Novem|Decem)ber)\b"
+# What an opaque span becomes for the check: a lower-case word, so what follows it never opens a sentence.
+_OPAQUE_WORD = "x"
 # A capital that cannot open a sentence: after a letter, mark or apostrophe (``McBox``, ``iPhone``), or
 # after a space that follows something other than a sentence end or a bullet. RE2 has no look-behind,
 # so this over-approximates; the word-by-word check below is exact.
@@ -71,6 +85,25 @@ _PRONOUN_I = regex.compile(r"I(?:['’](?:m|d|ll|ve))?")
 # Zipf 4 = ten uses per million words: ``said`` (6.0) and ``split`` (4.7) are words to a reader even
 # though Faker knows a Said and a city of Split; ``bertram`` (3.0) and ``kiel`` (2.8) are names first.
 FREQUENT_WORD_ZIPF = 4.0
+# Lower-case abbreviations of times, units and office shorthand that no dictionary lists as words.
+_ABBREVIATIONS = frozenset({"am", "pm", "hr", "hrs", "min", "mins", "sec", "secs", "kg", "km", "cm", "mm", "ml"})
+_ABBREVIATIONS |= {
+    "lb",
+    "lbs",
+    "oz",
+    "ft",
+    "qty",
+    "pcs",
+    "approx",
+    "etc",
+    "vs",
+    "eta",
+    "asap",
+    "fyi",
+    "ok",
+    "tel",
+    "ext",
+}
 _SUFFIXES = (("ies", "y"), ("ied", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("ing", ""))
 _SUFFIXES += (("ing", "e"), ("ly", ""), ("d", ""))
 _PLACE_ATTRIBUTES = ("cit", "town", "village", "state", "province", "region", "countr", "count", "district")
@@ -78,17 +111,31 @@ _PLACE_ATTRIBUTES += ("department", "prefecture", "borough", "place", "localit",
 _PLACE_ATTRIBUTES += ("wilaya", "area_name", "bairro", "concelho", "freguesia", "distrito", "amphoe", "tambon")
 
 
-def may_hold_names(texts: Sequence[str]) -> list[bool]:
-    """Per text: False only when it has no digit, address symbol or caseless-script letter and every word
-    in it is explained away as a common English word that is no name or place (see module doc)."""
+def may_hold_names(texts: Sequence[str], opaque: Sequence[Sequence[tuple[int, int]]] | None = None) -> list[bool]:
+    """Per text: False only when it has no caseless-script letter and every word in it is explained away
+    as a common English word that is no name or place (see module doc). `opaque` gives, per text, spans
+    (start, end) read as one neutral word, such as pseudonyms a masker wrote."""
     if not texts:
         return []
+    if opaque is not None:
+        texts = [_blank(text, spans) for text, spans in zip(texts, opaque, strict=True)]
     array = pa.array(texts, pa.string())
+    for neutral in (_EMAIL, _CALENDAR_WORD):
+        array = pc.replace_substring_regex(array, pattern=neutral, replacement=_OPAQUE_WORD)
     settled = pc.or_(
         pc.match_substring_regex(array, pattern=_ALWAYS_NER),
         pc.match_substring_regex(array, pattern=_CAPITAL_MID_SENTENCE),
     ).to_pylist()
-    return [is_settled or not _words_explained(text) for text, is_settled in zip(texts, settled, strict=True)]
+    return [
+        is_settled or not _words_explained(text) for text, is_settled in zip(array.to_pylist(), settled, strict=True)
+    ]
+
+
+def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """`text` with each span replaced by the opaque word (spans may come in any order, never overlapping)."""
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + _OPAQUE_WORD + text[end:]
+    return text
 
 
 def _words_explained(text: str) -> bool:
@@ -116,7 +163,7 @@ def _is_dictionary_word(token: str) -> bool:
     ``company``) even though somebody is called that. ``patricia``, ``switzerland`` (not in the
     dictionary) and ``bertram``, ``kiel`` (rare words that are names) run NER."""
     base = _CONTRACTION.sub("", token)
-    if len(base) <= 1 or base in STOP_WORDS:
+    if len(base) <= 1 or base in STOP_WORDS or base in _ABBREVIATIONS:
         return True
     if token.endswith(("n't", "n’t")) and base + "n" in STOP_WORDS:  # can't, won't
         return True
@@ -167,14 +214,18 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
     proper = {w for w in web2 if w[:1].isupper()}
     proper.update(_words(_faker_strings("person", ("first_name", "last_name"))))
     proper.update(_words(p for p in _faker_strings("address", _PLACE_ATTRIBUTES) if _WORD.fullmatch(p)))
-    proper.update(_words([*COUNTRIES.split("|"), *NATIONALITIES.split()]))
+    # One-word names only: in "New Zealand" the second word is a capital inside a sentence anyway.
+    proper.update(_words(p for p in [*COUNTRIES.split("|"), *NATIONALITIES.split()] if _WORD.fullmatch(p)))
     return frozenset(common), frozenset(proper)
 
 
 def _faker_strings(provider_package: str, attribute_parts: Sequence[str]) -> Iterable[str]:
     """Every string in a list/dict attribute, whose name has one of the parts, of every Faker locale."""
     for attribute, values in faker_attributes(provider_package):
-        if not any(part in attribute for part in attribute_parts) or "format" in attribute:
+        if not any(part in attribute for part in attribute_parts) or any(
+            part in attribute
+            for part in ("format", "prefix", "suffix")  # "New", "-ton": parts of place names
+        ):
             continue
         if isinstance(values, dict):
             values = [*values.keys(), *values.values()]

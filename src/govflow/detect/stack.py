@@ -181,6 +181,21 @@ def _country_of(result: RecognizerResult, recognizer_country: dict[str, str | No
     return ENTITY_COUNTRY.get(result.entity_type)
 
 
+def _context_can_change(results: Sequence[RecognizerResult], ignored: frozenset[str]) -> bool:
+    """Whether context words could change what these results become (see `DetectionStack._needs_context`)."""
+    certain = [(r.start, r.end) for r in results if r.score >= 1.0 and r.entity_type not in ignored]
+    return any(
+        r.score < 1.0 and not any(a <= r.start and r.end <= b and (a, b) != (r.start, r.end) for a, b in certain)
+        for r in results
+    )
+
+
+def _within(spans: Sequence[tuple[int, int]], offset: int, piece: str) -> list[tuple[int, int]]:
+    """The parts of `spans` (text positions) that fall in `piece`, which starts at `offset`, in its positions."""
+    end = offset + len(piece)
+    return [(max(a, offset) - offset, min(b, end) - offset) for a, b in spans if a < end and b > offset]
+
+
 def _chunks(text: str) -> Iterable[tuple[int, str]]:
     """(offset, piece) pieces of at most TEXT_CHUNK chars, cut at whitespace where possible."""
     start = 0
@@ -275,19 +290,22 @@ class DetectionStack:
         self,
         scope: tuple[object, ...],
         values: Sequence[str],
-        compute: Callable[[list[str]], list[list[Finding]]],
+        compute: Callable[[list[int]], list[list[Finding]]],
+        tags: Sequence[object] | None = None,
     ) -> list[list[Finding]]:
         """Findings of values already scanned in the same scope come from memory.
 
         The profile scans the first rows and the first batch scans them again; masked texts recur across
-        batches. Results are a pure function of (scope, value), so memoising keeps output identical.
-        Long values are not kept (their memory is not worth it), and the memo is dropped when full.
+        batches. Results are a pure function of (scope, value, tag), so memoising keeps output identical;
+        `compute` gets the indices of the values not in memory. Long values are not kept (their memory is
+        not worth it), and the memo is dropped when full.
         """
         if len(self._memory) + len(values) > MEMO_ENTRIES:
             self._memory.clear()
-        keys = [(scope, v) if len(v) <= MEMO_VALUE_CHARS else None for v in values]
+        scopes = [scope] * len(values) if tags is None else [(*scope, tag) for tag in tags]
+        keys = [(s, v) if len(v) <= MEMO_VALUE_CHARS else None for s, v in zip(scopes, values, strict=True)]
         missing = [i for i, k in enumerate(keys) if k is None or k not in self._memory]
-        found = dict(zip(missing, compute([values[i] for i in missing]), strict=True)) if missing else {}
+        found = dict(zip(missing, compute(missing), strict=True)) if missing else {}
         out = []
         for i, key in enumerate(keys):
             if i in found:
@@ -309,7 +327,9 @@ class DetectionStack:
         with `assume_context` (a column hint says it holds identifiers) every recognizer counts as in context.
         """
         return self._memo(
-            ("values", column, assume_context), values, lambda v: self._scan_values(v, column, assume_context)
+            ("values", column, assume_context),
+            values,
+            lambda missing: self._scan_values([values[i] for i in missing], column, assume_context),
         )
 
     def _scan_values(self, values: Sequence[str], column: str, assume_context: bool) -> list[list[Finding]]:
@@ -330,18 +350,37 @@ class DetectionStack:
         # One finding contains no other: drop_contained's sort and scan would hand it back unchanged.
         return [f if len(f) < 2 else drop_contained(f) for f in findings]
 
-    def scan_texts(self, texts: Sequence[str], batch_size: int = 64) -> list[list[Finding]]:
-        """Findings per free-text value: one batched spaCy pass, then Presidio's recognizers."""
-        return self._memo(("texts",), texts, lambda t: self._scan_texts(t, batch_size))
+    def scan_texts(
+        self,
+        texts: Sequence[str],
+        batch_size: int = 64,
+        opaque: Sequence[tuple[tuple[int, int], ...]] | None = None,
+    ) -> list[list[Finding]]:
+        """Findings per free-text value: one batched spaCy pass, then Presidio's recognizers.
 
-    def _scan_texts(self, texts: Sequence[str], batch_size: int) -> list[list[Finding]]:
+        `opaque` gives, per text, spans that the NER pre-check reads as neutral words (the pseudonyms the
+        egress gate knows it wrote); NER still runs over them wherever anything else in the text needs it.
+        """
+        return self._memo(
+            ("texts",),
+            texts,
+            lambda missing: self._scan_texts(
+                [texts[i] for i in missing], batch_size, None if opaque is None else [opaque[i] for i in missing]
+            ),
+            tags=opaque,
+        )
+
+    def _scan_texts(
+        self, texts: Sequence[str], batch_size: int, opaque: Sequence[tuple[tuple[int, int], ...]] | None = None
+    ) -> list[list[Finding]]:
         analyzer = self.analyzer
         pieces = [(i, offset, piece) for i, text in enumerate(texts) for offset, piece in _chunks(text)]
         out: list[list[Finding]] = [[] for _ in texts]
+        piece_opaque = None if opaque is None else [_within(opaque[i], offset, p) for i, offset, p in pieces]
         texts = [p for _, _, p in pieces]
         array = pa.array(texts, pa.string())
         hits = self._candidates(texts, array)
-        artifacts = self._nlp_artifacts(texts, array, hits, batch_size)
+        artifacts = self._nlp_artifacts(texts, array, hits, batch_size, piece_opaque)
         entity_lists = self._entities_that_could_match(len(texts), hits)
         for (i, offset, piece), nlp_artifacts, entities in zip(pieces, artifacts, entity_lists, strict=True):
             if entities == []:
@@ -369,7 +408,12 @@ class DetectionStack:
         return [sorted(e) for e in per_text]  # never None here; None (all entities) is the slow path
 
     def _nlp_artifacts(
-        self, texts: list[str], array: pa.Array, hits: list[np.ndarray | None], batch_size: int
+        self,
+        texts: list[str],
+        array: pa.Array,
+        hits: list[np.ndarray | None],
+        batch_size: int,
+        opaque: list[list[tuple[int, int]]] | None = None,
     ) -> list[NlpArtifacts]:
         """spaCy's analysis of each text, running only the components whose output can change a finding.
 
@@ -380,7 +424,7 @@ class DetectionStack:
         """
         engine = self.analyzer.nlp_engine
         nlp = engine.nlp[self.language]
-        plan = self._component_plan(texts, array, hits)
+        plan = self._component_plan(texts, array, hits, opaque)
         out: list[NlpArtifacts | None] = [None] * len(texts)
         for disabled in sorted(set(plan)):
             indices = [i for i, d in enumerate(plan) if d == disabled]
@@ -390,7 +434,11 @@ class DetectionStack:
         return out  # type: ignore[return-value]
 
     def _component_plan(
-        self, texts: list[str], array: pa.Array, hits: list[np.ndarray | None]
+        self,
+        texts: list[str],
+        array: pa.Array,
+        hits: list[np.ndarray | None],
+        opaque: list[list[tuple[int, int]]] | None = None,
     ) -> list[tuple[str, ...]]:
         """Per text, the spaCy components it can do without (sorted names; empty = the whole pipeline)."""
         nlp = self.analyzer.nlp_engine.nlp[self.language]
@@ -399,8 +447,8 @@ class DetectionStack:
         only_spacy = all(type(r) is presidio_predefined.SpacyRecognizer for r in self._text_only)
         if not only_spacy or not kept <= ner_labels or "ner" not in nlp.pipe_names:
             return [()] * len(texts)
-        needs_ner = may_hold_names(texts) if self._text_only else [False] * len(texts)
-        needs_context = self._needs_context(array, hits)
+        needs_ner = may_hold_names(texts, opaque) if self._text_only else [False] * len(texts)
+        needs_context = self._needs_context(texts, array, hits)
         context_parts = tuple(n for n in nlp.pipe_names if n not in ("ner",))
         plan = []
         for ner, context in zip(needs_ner, needs_context, strict=True):
@@ -410,19 +458,27 @@ class DetectionStack:
             plan.append(tuple(sorted(disabled)))
         return plan
 
-    def _needs_context(self, array: pa.Array, hits: list[np.ndarray | None]) -> list[bool]:
-        """Texts in which a recognizer with context words could match (its score may rise with context)."""
-        needs = np.zeros(len(array), dtype=bool)
-        for recognizer, hit, context in zip(self.recognizers, hits, self._context, strict=True):
+    def _needs_context(self, texts: list[str], array: pa.Array, hits: list[np.ndarray | None]) -> list[bool]:
+        """Texts where context words can change a finding, so the tagger and lemmatizer must run there.
+
+        That takes a recognizer with context words finding something whose score context could still
+        raise (below 1.0), and that is not strictly inside a certain finding (score 1.0, of a type the
+        policy keeps) from those recognizers: `drop_contained` removes such a result whatever its score
+        (the URL regex's hit on an e-mail address's domain). The recognizers run once here on the texts
+        their regexes (or, for phone numbers, a digit) let through; it costs a tenth of the tagger it saves.
+        """
+        found: list[list[RecognizerResult]] = [[] for _ in texts]
+        parts = zip(self.recognizers, hits, self._context, self._analyses, strict=True)
+        for recognizer, hit, context, analyze in parts:
             if not context:
                 continue
-            if hit is not None:
-                needs[hit] = True
-            elif type(recognizer).__name__ in _DIGIT_RECOGNIZERS:
-                needs |= pc.match_substring_regex(array, pattern=r"\p{N}").to_numpy(zero_copy_only=False)
-            else:
-                return [True] * len(array)
-        return needs.tolist()
+            if hit is None and type(recognizer).__name__ not in _DIGIT_RECOGNIZERS:
+                return [True] * len(texts)  # no regex says where it cannot match
+            if hit is None:
+                hit = np.flatnonzero(pc.match_substring_regex(array, pattern=r"\p{N}").to_numpy(zero_copy_only=False))
+            for i in hit.tolist():
+                found[i].extend(analyze(texts[i]))
+        return [_context_can_change(results, self.ignored) for results in found]
 
     def scan_text(self, text: str) -> list[Finding]:
         return self.scan_texts([text])[0]
