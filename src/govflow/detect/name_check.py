@@ -10,11 +10,10 @@ with a capital letter, so a text can skip NER only when it has none of:
 Digits and symbols are no part of a name, so they decide nothing themselves: the words around a house
 number, a phone number or a ``:`` are checked like any others (a capital after a digit or a symbol never
 opens a sentence, so ``12 Baker Street`` and ``Ref:Anna`` run NER). An e-mail address is read as one
-opaque word: the e-mail recognizer finds it whole, name and all, and masks it whole. So are the names
-of weekdays and of the months that are no given names (``Fridays``, ``October``): spaCy reads them as
-dates wherever they stand. Callers can mark
-other spans opaque the same way: the egress gate marks the pseudonyms it wrote, so a masked note whose
-remaining words are all explained skips its second NER pass.
+opaque word: the e-mail recognizer finds it whole, name and all, and masks it whole. So are the names of
+weekdays and of the months that are no given names (``Fridays``, ``October``): spaCy reads them as dates
+wherever they stand. Callers can mark other spans opaque the same way: the egress gate marks the
+pseudonyms it wrote, so a masked note whose remaining words are all explained skips its second NER pass.
 
 A capital is explained away only when its word opens a sentence (text start, or after ``. ! ?``, a
 line break or a ``- * •`` bullet), is title-case (``Box``, not ``BOX`` or ``McBox``), is a common English
@@ -27,20 +26,24 @@ it tags a sentence-initial ``Box arrived damaged`` as a PERSON. The pronoun ``I`
   benchmark's templates.
 - Known name or place (wins over the above): every capitalised entry of ``web2`` (its proper nouns:
   ``Will Mark Grace Jordan Paris ...``), every given and family name of every Faker locale (``Hope
-  Rose ...``, without the English-word filter ``names.py`` applies), every one-word city, town, state, region and
-  country of every Faker locale, and govflow's own one-word country and nationality names. A name that is also a
+  Rose ...``, without the English-word filter ``names.py`` applies), every one-word city, town, state,
+  region and country of every Faker locale (not the prefixes and suffixes Faker builds names from:
+  ``New``, ``-ton``), and govflow's own one-word country and nationality names. A name that is also a
   word therefore still runs NER, wherever it stands.
 
 Lower-case words are checked too, since people write names in lower case (``follow up with patricia
 desrosiers``): a lower-case word passes when it is a spaCy stop word, an abbreviation of a time or unit
-(``pm``, ``kg``; a short fixed list), or a dictionary word (or inflection)
-that is no known name or place, or a dictionary word used at least ten times per million words (wordfreq
-Zipf >= 4: ``said``, ``split``, ``company``, though Faker knows a Said and a city of Split). Anything else
-(``patricia``, ``switzerland``, and rare words that are names first: ``bertram``, ``kiel``) runs NER.
+(``pm``, ``kg``; a short fixed list), a dictionary word (or inflection) that is no known name or place, or
+a dictionary word used at least ten times per million words (wordfreq Zipf >= 4: ``said``, ``split``,
+``company``, though Faker knows a Said and a city of Split). Anything else (``patricia``, ``switzerland``,
+and rare words that are names first: ``bertram``, ``kiel``) runs NER.
 
 What this costs, honestly: a single-word name or place that is a dictionary word and missing from all the
 lists above (or, in lower case, a frequent word: ``hope``, ``jordan``) skips NER when it opens a sentence
-(a multi-word name has a second capital that is not sentence-initial, so it cannot). The audit counts it:
+(a multi-word name has a second capital that is not sentence-initial, so it cannot); a lower-case
+address with a house number (``5 high street, london``) skips like any lower-case text; an e-mail
+address the e-mail recognizer does not accept (an unknown top-level domain) hides the name in it from
+NER too. The audit counts it:
 ``benchmarks/throughput.py`` counts skipped notes holding a true person (datagen's ground truth), and
 ``tests/test_name_check.py`` asserts none on a generated table and none with a labelled person, place,
 address or organisation on presidio-research's synth dataset (where present). Both were zero when this
