@@ -46,6 +46,13 @@ def test_lower_case_prose_and_common_sentence_openers_skip_ner(text: str) -> Non
     assert skips(text)
 
 
+def test_everyday_words_that_only_open_place_names_are_no_places() -> None:
+    proper = lexicon()[1]
+    assert {"Macedonia", "Emirates", "Korea", "Bukit", "Split", "Paris"} <= proper
+    assert not {"New", "Lake"} & proper
+    assert skips("New contact number for this account: 0402 763 357.")
+
+
 def test_opaque_spans_are_neutral_words_and_the_rest_is_still_checked() -> None:
     masked = [
         "PERSON:14daea016ccfc03e called about the late parcel.",
@@ -68,6 +75,12 @@ def test_opaque_spans_are_neutral_words_and_the_rest_is_still_checked() -> None:
         "Ref:Anna called about the order.",  # nor after a symbol
         "invoice for patricia_k at the depot",  # the words around a symbol are checked
         "write to patricia at p.d@example.org",  # an e-mail address is opaque, the words beside it are not
+        # On a contact line (digits, symbols) a frequent word that is a known name is read as the name.
+        "ring john smith on +44 20 7946 0958 after 6 pm",
+        "left parcel 12 with paul brown at the depot",
+        "sent 12 kg to berlin",
+        "Macedonia is where she grew up.",  # one word of a country's longer name
+        "parcel sent to bukit on friday",  # a prefix Faker builds place names from, and no everyday word
         "赵桂兰 asked for a refund.",  # a caseless script
         "follow up with patricia desrosiers in a couple of months.",  # a name written in lower case
         "the true gender of bertram has been under debate",  # a rare word that is a name first

@@ -7,7 +7,7 @@ with a capital letter, so a text can skip NER only when it has none of:
 - a capital letter that the lexicon below cannot explain away;
 - a lower-case word that the lexicon cannot explain away (below).
 
-Digits and symbols are no part of a name, so they decide nothing themselves: the words around a house
+Digits and symbols are no part of a name, so they do not force NER by themselves: the words around a house
 number, a phone number or a ``:`` are checked like any others (a capital after a digit or a symbol never
 opens a sentence, so ``12 Baker Street`` and ``Ref:Anna`` run NER). An e-mail address is read as one
 opaque word: the e-mail recognizer finds it whole, name and all, and masks it whole. So are the names of
@@ -27,23 +27,27 @@ it tags a sentence-initial ``Box arrived damaged`` as a PERSON. The pronoun ``I`
 - Known name or place (wins over the above): every capitalised entry of ``web2`` (its proper nouns:
   ``Will Mark Grace Jordan Paris ...``), every given and family name of every Faker locale (``Hope
   Rose ...``, without the English-word filter ``names.py`` applies), every one-word city, town, state,
-  region and country of every Faker locale (not the prefixes and suffixes Faker builds names from:
-  ``New``, ``-ton``), and govflow's own one-word country and nationality names. A name that is also a
-  word therefore still runs NER, wherever it stands.
+  region and country of every Faker locale, govflow's own country and nationality names, and each word
+  of a longer place name or of the prefixes and suffixes Faker builds place names from, unless that word
+  is an everyday one (a lower-case web2 entry with Zipf >= 4: ``New``, ``Lake``, ``North`` of ``North
+  Macedonia``; ``Macedonia``, ``Bukit`` stay). A name that is also a word therefore still runs NER,
+  wherever it stands.
 
 Lower-case words are checked too, since people write names in lower case (``follow up with patricia
 desrosiers``): a lower-case word passes when it is a spaCy stop word, an abbreviation of a time or unit
 (``pm``, ``kg``; a short fixed list), a dictionary word (or inflection) that is no known name or place, or
 a dictionary word used at least ten times per million words (wordfreq Zipf >= 4: ``said``, ``split``,
 ``company``, though Faker knows a Said and a city of Split). Anything else (``patricia``, ``switzerland``,
-and rare words that are names first: ``bertram``, ``kiel``) runs NER.
+and rare words that are names first: ``bertram``, ``kiel``) runs NER. The frequency rule is off on a
+contact line, a text with a digit or an address symbol (after opaque spans are blanked): there ``ring
+john smith on +44 ...`` and ``sent 12 kg to berlin`` are names and places, so they run NER.
 
 What this costs, honestly: a single-word name or place that is a dictionary word and missing from all the
 lists above (or, in lower case, a frequent word: ``hope``, ``jordan``) skips NER when it opens a sentence
-(a multi-word name has a second capital that is not sentence-initial, so it cannot); a lower-case
-address with a house number (``5 high street, london``) skips like any lower-case text; an e-mail
-address the e-mail recognizer does not accept (an unknown top-level domain) hides the name in it from
-NER too. The audit counts it:
+(a multi-word name has a second capital that is not sentence-initial, so it cannot); an e-mail-shaped
+string the e-mail recognizer does not accept (an unknown top-level domain) hides the name in it from NER
+too. The egress gate re-runs NER on a masked text only where this check says a name could remain, so it
+is no second opinion on names the first pass's NER missed. The audit counts it:
 ``benchmarks/throughput.py`` counts skipped notes holding a true person (datagen's ground truth), and
 ``tests/test_name_check.py`` asserts none on a generated table and none with a labelled person, place,
 address or organisation on presidio-research's synth dataset (where present). Both were zero when this
@@ -54,7 +58,7 @@ word by word in Python.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 
 import pyarrow as pa
@@ -72,6 +76,11 @@ _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 # Days and months, capitalised anywhere, are dates to spaCy, not people or places; the months that are
 # also given names (April, May, June, July, August) and March (a family name) are left to NER.
 _CALENDAR_WORD = r"\b(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)days?|January|February|(?:Septem|Octo|Novem|Decem)ber)\b"
+# Digits and address symbols mark a contact line (a phone number, a house number, an e-mail address),
+# where a frequent word is as likely a name in lower case ("ring john smith on +44 ..."): there the
+# frequency rule does not explain a word that is a known name. Opaque spans are blanked first: the egress
+# gate's pseudonyms replace what the first pass found, which ran NER if its own text was a contact line.
+_CONTACT = r"[\p{N}@/:#_~=+<>|\\]"
 # What an opaque span becomes for the check: a lower-case word, so what follows it never opens a sentence.
 _OPAQUE_WORD = "x"
 # A capital that cannot open a sentence: after a letter, mark or apostrophe (``McBox``, ``iPhone``), or
@@ -123,6 +132,7 @@ def may_hold_names(texts: Sequence[str], opaque: Sequence[Sequence[tuple[int, in
     if opaque is not None:
         texts = [_blank(text, spans) for text, spans in zip(texts, opaque, strict=True)]
     array = pa.array(texts, pa.string())
+    contact = pc.match_substring_regex(array, pattern=_CONTACT).to_pylist()
     for neutral in (_EMAIL, _CALENDAR_WORD):
         array = pc.replace_substring_regex(array, pattern=neutral, replacement=_OPAQUE_WORD)
     settled = pc.or_(
@@ -130,7 +140,8 @@ def may_hold_names(texts: Sequence[str], opaque: Sequence[Sequence[tuple[int, in
         pc.match_substring_regex(array, pattern=_CAPITAL_MID_SENTENCE),
     ).to_pylist()
     return [
-        is_settled or not _words_explained(text) for text, is_settled in zip(array.to_pylist(), settled, strict=True)
+        is_settled or not _words_explained(text, frequent_words_pass=not is_contact)
+        for text, is_settled, is_contact in zip(array.to_pylist(), settled, contact, strict=True)
     ]
 
 
@@ -141,13 +152,13 @@ def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return text
 
 
-def _words_explained(text: str) -> bool:
+def _words_explained(text: str, *, frequent_words_pass: bool) -> bool:
     """True when every word is a common word in lower case, the pronoun ``I``, or a sentence-opening
     title-case common word that is no known name or place."""
     for word in _WORD.finditer(text):
         token = word.group()
         if token.islower():
-            if not _is_dictionary_word(token):
+            if not _is_dictionary_word(token, frequent_words_pass=frequent_words_pass):
                 return False
             continue
         if _PRONOUN_I.fullmatch(token):
@@ -160,11 +171,11 @@ def _words_explained(text: str) -> bool:
     return True
 
 
-def _is_dictionary_word(token: str) -> bool:
+def _is_dictionary_word(token: str, *, frequent_words_pass: bool) -> bool:
     """A lower-case word (with a contraction or possessive) that is no name written in lower case: a stop
-    word, a dictionary word that is no known name or place, or a frequent English word (``said``,
-    ``company``) even though somebody is called that. ``patricia``, ``switzerland`` (not in the
-    dictionary) and ``bertram``, ``kiel`` (rare words that are names) run NER."""
+    word, a dictionary word that is no known name or place, or (with `frequent_words_pass`) a frequent
+    English word (``said``, ``company``) even though somebody is called that. ``patricia``,
+    ``switzerland`` (not in the dictionary) and ``bertram``, ``kiel`` (rare words that are names) run NER."""
     base = _CONTRACTION.sub("", token)
     if len(base) <= 1 or base in STOP_WORDS or base in _ABBREVIATIONS:
         return True
@@ -176,7 +187,7 @@ def _is_dictionary_word(token: str) -> bool:
     proper = lexicon()[1]
     if base.capitalize() not in proper and any(stem.capitalize() not in proper for stem in stems):
         return True
-    return _frequency(base) >= FREQUENT_WORD_ZIPF
+    return frequent_words_pass and _frequency(base) >= FREQUENT_WORD_ZIPF
 
 
 def is_common_word(word: str) -> bool:
@@ -215,25 +226,36 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
     gcide = get_english_words_set(["gcide"], lower=True, alpha=True)
     common = {w for w in web2 if w.islower()} | gcide
     proper = {w for w in web2 if w[:1].isupper()}
-    proper.update(_words(_faker_strings("person", ("first_name", "last_name"))))
-    proper.update(_words(p for p in _faker_strings("address", _PLACE_ATTRIBUTES) if _WORD.fullmatch(p)))
-    # One-word names only: in "New Zealand" the second word is a capital inside a sentence anyway.
-    proper.update(_words(p for p in [*COUNTRIES.split("|"), *NATIONALITIES.split()] if _WORD.fullmatch(p)))
+    proper.update(_words(_faker_strings("person", _has("first_name", "last_name"))))
+    is_place, is_part = _has(*_PLACE_ATTRIBUTES), _has("prefix", "suffix")
+    whole = _faker_strings("address", lambda a: is_place(a) and not is_part(a))
+    places = [*whole, *COUNTRIES.split("|"), *NATIONALITIES.split()]
+    proper.update(_words(p for p in places if _WORD.fullmatch(p)))
+    # A word of a longer name, or a prefix or suffix Faker builds place names from, is a known place unless
+    # it is an everyday word (in web2 and frequent): "Macedonia", "Emirates", "Bukit" are; "New", "Lake" not.
+    parts = [
+        *(p for p in places if not _WORD.fullmatch(p)),
+        *_faker_strings("address", lambda a: is_place(a) and is_part(a)),
+    ]
+    words = {w for w in web2 if w.islower()}  # web2 keeps case; GCIDE's lower-cased list holds names too
+    everyday = {w for w in _words(parts) if w.lower() in words and _frequency(w.lower()) >= FREQUENT_WORD_ZIPF}
+    proper.update(w for w in _words(parts) if w not in everyday)
     return frozenset(common), frozenset(proper)
 
 
-def _faker_strings(provider_package: str, attribute_parts: Sequence[str]) -> Iterable[str]:
-    """Every string in a list/dict attribute, whose name has one of the parts, of every Faker locale."""
+def _faker_strings(provider_package: str, wanted: Callable[[str], bool]) -> Iterable[str]:
+    """Every string in a list/dict attribute of every Faker locale whose name is `wanted` (never a format)."""
     for attribute, values in faker_attributes(provider_package):
-        if not any(part in attribute for part in attribute_parts) or any(
-            part in attribute
-            for part in ("format", "prefix", "suffix")  # "New", "-ton": parts of place names
-        ):
+        if "format" in attribute or not wanted(attribute):
             continue
         if isinstance(values, dict):
             values = [*values.keys(), *values.values()]
         if isinstance(values, list | tuple | set | frozenset):
             yield from (v for v in values if isinstance(v, str))
+
+
+def _has(*parts: str) -> Callable[[str], bool]:
+    return lambda attribute: any(part in attribute for part in parts)
 
 
 def _words(names: Iterable[str]) -> Iterable[str]:
