@@ -238,8 +238,7 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
         *_faker_strings("address", lambda a: is_place(a) and is_part(a)),
     ]
     words = {w for w in web2 if w.islower()}  # web2 keeps case; GCIDE's lower-cased list holds names too
-    everyday = {w for w in _words(parts) if w.lower() in words and _frequency(w.lower()) >= FREQUENT_WORD_ZIPF}
-    proper.update(w for w in _words(parts) if w not in everyday)
+    proper.update(w for w in set(_words(parts)) if w.lower() not in words or _frequency(w.lower()) < FREQUENT_WORD_ZIPF)
     return frozenset(common), frozenset(proper)
 
 

@@ -418,8 +418,8 @@ class DetectionStack:
         """spaCy's analysis of each text, running only the components whose output can change a finding.
 
         NER runs where the text may hold a name or place (`may_hold_names`) and only person and place labels
-        count; the tagger and lemmatizer, which feed context words, run where a recognizer that uses
-        context could match. Any other set-up (other NER labels kept, recognizers reading spaCy's output
+        count; the tagger and lemmatizer, which feed context words, run where context words can change a
+        finding (`_needs_context`). Any other set-up (other NER labels kept, recognizers reading spaCy's output
         in their own way) runs the whole pipeline on every text, as Presidio does.
         """
         engine = self.analyzer.nlp_engine
@@ -472,9 +472,9 @@ class DetectionStack:
         for recognizer, hit, context, analyze in parts:
             if not context:
                 continue
-            if hit is None and type(recognizer).__name__ not in _DIGIT_RECOGNIZERS:
-                return [True] * len(texts)  # no regex says where it cannot match
             if hit is None:
+                if type(recognizer).__name__ not in _DIGIT_RECOGNIZERS:
+                    return [True] * len(texts)  # no regex says where it cannot match
                 hit = np.flatnonzero(pc.match_substring_regex(array, pattern=r"\p{N}").to_numpy(zero_copy_only=False))
             for i in hit.tolist():
                 found[i].extend(analyze(texts[i]))
