@@ -4,6 +4,7 @@ that are one pseudonym end to end."""
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pytest
 import regex
@@ -182,6 +183,64 @@ def test_edge_guards_become_characters_to_consume_only_where_that_is_equivalent(
     assert prefilter.re2 == [(r"(?:^|[^\w+(])\d{9}(?:[^\w]|$)", True)]
     array = pa.array(values, pa.string())
     assert prefilter.candidates(values, array, python_mask(array)).tolist() == [0, 3]
+
+
+def _whole_matches(prefilter: Prefilter, values: list[str]) -> list[bool]:
+    return [any(m.span() == (0, len(v)) for p in prefilter.patterns for m in p.finditer(v)) for v in values]
+
+
+def _check_whole_spans(stack: DetectionStack, values: list[str]) -> int:
+    """Every value a recognizer's regex matches from end to end is one `may_span_whole` keeps."""
+    array = pa.array(values, pa.string())
+    needs_python = python_mask(array)
+    ruled_out = 0
+    for prefilter in stack._prefilters:
+        if prefilter is None:
+            continue
+        kept = prefilter.may_span_whole(array, needs_python).tolist()
+        assert all(k for k, whole in zip(kept, _whole_matches(prefilter, values), strict=True) if whole)
+        ruled_out += kept.count(False)
+    return ruled_out
+
+
+def test_whole_span_check_keeps_every_value_a_regex_matches_end_to_end(
+    default_pipeline: govflow.Pipeline, customers: pa.Table
+) -> None:
+    values = sorted({str(v) for c in customers.column_names for v in customers.column(c).to_pylist() if v is not None})
+    values += ["x@y.com", " x@y.com", "www.example.com", "123-45-6789", "GB82 WEST 1234 5698 7654 32", "١٢٣-٤٥-٦٧٨٩"]
+    assert _check_whole_spans(default_pipeline.engine.stack, values) > 1000  # it does rule values out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("0123456789 -./ABXZ@a+(:)x.com\u0663"), max_size=16), max_size=20))
+def test_whole_span_check_on_arbitrary_strings(default_pipeline: govflow.Pipeline, values) -> None:
+    _check_whole_spans(default_pipeline.engine.stack, values)
+
+
+def test_value_scan_skipping_inner_recognizers_finds_what_a_full_scan_finds(
+    monkeypatch: pytest.MonkeyPatch, customers: pa.Table
+) -> None:
+    """Where a finding spans the whole value, recognizers that can only match inside it are skipped
+    (the URL in every e-mail address): the findings are those of running every recognizer."""
+    stack = DetectionStack(load_policy(None))
+    values = sorted({str(v) for c in customers.column_names for v in customers.column(c).to_pylist() if v is not None})
+    values += [" anna@example.com", "anna@example.com.", "mail anna@example.com", "GB82WEST12345698765432 x"]
+    values += ["anna@example.com www.example.org", "+44 20 7946 0958 www.example.org"]
+    calls: list[int] = []
+    counting = stack._analyses[:]
+    for k, analyze in enumerate(counting):
+        stack._analyses[k] = lambda text, analyze=analyze: calls.append(1) or analyze(text)
+    for column in ("customer_email", "notes", "iban"):
+        calls.clear()
+        two_rounds = stack._scan_values(values, column, False)
+        skipped = len(calls)
+        with monkeypatch.context() as patch:
+            everywhere = lambda self, array, needs_python: np.ones(len(array), dtype=bool)  # noqa: E731
+            patch.setattr(Prefilter, "may_span_whole", everywhere)
+            calls.clear()
+            one_round = stack._scan_values(values, column, False)
+        assert two_rounds == one_round
+        assert skipped < len(calls)  # the second round did skip work
 
 
 def test_fast_pattern_analysis_gives_presidios_results(default_pipeline: govflow.Pipeline, customers: pa.Table) -> None:

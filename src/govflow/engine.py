@@ -11,8 +11,10 @@ reason; anything that fails for the whole batch sends the whole batch there. The
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,6 +138,25 @@ def whole_value_findings(value: str, findings: list[Finding], entity: str) -> li
     if any(f.end - f.start >= len(text) for f in findings):
         return findings
     return [Finding(entity, 0, len(value), 1.0, "column_hint"), *findings]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while one batch is governed, on again after.
+
+    A batch allocates millions of short-lived objects (findings, masked strings, spaCy tokens) and keeps
+    many of them until it ends, so the collector's young-generation passes keep re-walking objects that
+    are still in use: a quarter of a structured batch's time. Cycles made during the batch are collected
+    after it, so memory still returns per batch. A collector the caller turned off stays off.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class Engine:
@@ -264,7 +285,8 @@ class Engine:
         if n == 0:
             return self._all_to_error(batch, row_offset, reasons)
         try:
-            return self._process(batch, profile, row_offset, reasons)
+            with _collector_paused():
+                return self._process(batch, profile, row_offset, reasons)
         except Exception as exc:
             log.error(
                 "batch at row %d failed as a whole (%s); sending it to on_error",

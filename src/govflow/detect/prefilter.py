@@ -286,6 +286,16 @@ class Prefilter:
         confirmed = [i for i in np.flatnonzero(maybe & ~sure).tolist() if self._python_match(values[i])]
         return np.union1d(np.flatnonzero(sure), np.array(confirmed, dtype=np.int64)).astype(np.int64)
 
+    def may_span_whole(self, array: pa.Array, needs_python: np.ndarray) -> np.ndarray:
+        """Per value, False where no match of these regexes can run from the value's first character to
+        its last (RE2 finds no full match of the superset pattern); True wherever that is not certain."""
+        if not self.re2:
+            return np.ones(len(array), dtype=bool)
+        whole = needs_python.copy()
+        for pattern, _ in self.re2:
+            whole |= pc.match_substring_regex(array, pattern=f"\\A(?:{pattern})\\z").to_numpy(zero_copy_only=False)
+        return whole
+
     def _python_match(self, value: str) -> bool:
         return any(p.search(value) for p in self.patterns)
 

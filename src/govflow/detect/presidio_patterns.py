@@ -12,11 +12,12 @@ keep Presidio's own path, since their results may come from anywhere.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeGuard
 
 import regex
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
 
-__all__ = ["fast_analyze"]
+__all__ = ["fast_analyze", "runs_presidio_patterns"]
 
 Analyze = Callable[[str], list[RecognizerResult]]
 
@@ -26,18 +27,20 @@ def fast_analyze(recognizer: EntityRecognizer) -> Analyze:
     return _pattern_analyze(recognizer) or (lambda text: recognizer.analyze(text, recognizer.supported_entities, None))
 
 
+def runs_presidio_patterns(recognizer: EntityRecognizer) -> TypeGuard[PatternRecognizer]:
+    """Whether the recognizer's results come from Presidio's own pattern loop, so each result's span is a
+    match of one of its `patterns`."""
+    if not isinstance(recognizer, PatternRecognizer) or not recognizer.patterns:
+        return False
+    own = type(recognizer)
+    return own.analyze is PatternRecognizer.analyze and getattr(own, "_PatternRecognizer__analyze_patterns", None) is (
+        PatternRecognizer._PatternRecognizer__analyze_patterns  # type: ignore[attr-defined]
+    )
+
+
 def _pattern_analyze(recognizer: EntityRecognizer) -> Analyze | None:
     """The bookkeeping-free path, or None when the recognizer does its own analysis."""
-    if not isinstance(recognizer, PatternRecognizer) or not recognizer.patterns:
-        return None
-    if recognizer.global_regex_flags is None:
-        return None
-    own = type(recognizer)
-    if own.analyze is not PatternRecognizer.analyze or getattr(
-        own, "_PatternRecognizer__analyze_patterns", None
-    ) is not (
-        PatternRecognizer._PatternRecognizer__analyze_patterns  # type: ignore[attr-defined]
-    ):
+    if not runs_presidio_patterns(recognizer) or recognizer.global_regex_flags is None:
         return None
     flags = recognizer.global_regex_flags
     compiled = [(regex.compile(p.regex, flags=flags), p.score) for p in recognizer.patterns]

@@ -31,9 +31,10 @@ from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, Sp
 from govflow.detect.evidence import ENTITY_COUNTRY, evidence_recognizers
 from govflow.detect.findings import Finding, drop_contained
 from govflow.detect.name_check import may_hold_names
+from govflow.detect.national_ids import CountryPatternRecognizer
 from govflow.detect.offline import ensure_offline_tldextract
 from govflow.detect.prefilter import Prefilter, python_mask
-from govflow.detect.presidio_patterns import fast_analyze
+from govflow.detect.presidio_patterns import fast_analyze, runs_presidio_patterns
 from govflow.detect.prose import PROSE_RECOGNIZERS
 from govflow.policy.errors import did_you_mean
 from govflow.policy.models import DenyListSpec, PatternRecognizerSpec, Policy
@@ -170,6 +171,14 @@ def load_spacy(model: str, language: str) -> Any:
     return nlp
 
 
+def _spans_are_matches(recognizer: EntityRecognizer) -> bool:
+    """Whether every result's span is a match of the recognizer's own regexes (what its prefilter tests)."""
+    own_loop = isinstance(recognizer, CountryPatternRecognizer) and (
+        type(recognizer).analyze is CountryPatternRecognizer.analyze
+    )
+    return own_loop or runs_presidio_patterns(recognizer)
+
+
 def _country_of(result: RecognizerResult, recognizer_country: dict[str, str | None]) -> str | None:
     meta = result.recognition_metadata or {}
     if "country" in meta:
@@ -235,6 +244,7 @@ class DetectionStack:
         self._country = {spec.name: spec.country for spec in rules.patterns}
         self._prefilters = [self._prefilter(r) for r in recognizers]
         self._analyses = [fast_analyze(r) for r in recognizers]
+        self._spans_are_matches = [_spans_are_matches(r) for r in recognizers]
         self._context = [[w.lower() for w in (r.context or [])] for r in recognizers]
         self._analyzer: AnalyzerEngine | None = None
         self._memory: dict[tuple[tuple[object, ...], str] | None, tuple[Finding, ...]] = {}
@@ -333,22 +343,74 @@ class DetectionStack:
         )
 
     def _scan_values(self, values: Sequence[str], column: str, assume_context: bool) -> list[list[Finding]]:
+        """Each value through every recognizer whose regexes match it, in two rounds.
+
+        A finding that spans a whole value contains every other finding in it, and `drop_contained` keeps
+        only findings of other types on that very span. So the first round runs, per value, only the
+        recognizers that could match the whole value; where one of them did, the second round (the
+        recognizers whose matches can only lie inside, such as the URL inside every e-mail address) is
+        skipped, with the same findings as a full scan.
+        """
         name_words = set(re.split(r"[^a-z0-9]+", column.lower())) | {column.lower()}
-        results: list[list[RecognizerResult]] = [[] for _ in values]
         array = pa.array(values, pa.string())
         needs_python = python_mask(array)
-        everything = range(len(values))
-        for analyze, prefilter, context in zip(self._analyses, self._prefilters, self._context, strict=True):
-            boost = assume_context or any(w in name_words or (len(w) > 3 and w in column.lower()) for w in context)
-            candidates = everything if prefilter is None else prefilter.candidates(values, array, needs_python).tolist()
-            for i in candidates:
-                for r in analyze(values[i]):
-                    if boost and r.score < 1.0:
-                        r.score = max(min(r.score + CONTEXT_BOOST, 1.0), CONTEXT_FLOOR)
-                    results[i].append(r)
-        findings = [self._to_findings(r) if r else [] for r in results]
+        everything = np.arange(len(values))
+        plans: list[tuple[int, np.ndarray, np.ndarray]] = []  # (recognizer, candidates, may span the whole)
+        for k, prefilter in enumerate(self._prefilters):
+            if prefilter is None:
+                plans.append((k, everything, np.ones(len(values), dtype=bool)))
+                continue
+            candidates = prefilter.candidates(values, array, needs_python)
+            if not len(candidates):
+                continue
+            if self._spans_are_matches[k]:
+                whole = prefilter.may_span_whole(array.take(candidates), needs_python[candidates])
+            else:
+                whole = np.ones(len(candidates), dtype=bool)
+            plans.append((k, candidates, whole))
+        results: list[list[tuple[int, RecognizerResult]]] = [[] for _ in values]
+        for k, candidates, whole in plans:
+            self._analyse(k, candidates[whole].tolist(), values, column, name_words, assume_context, results)
+        covered = [any(self._covers(r, len(values[i])) for _, r in found) for i, found in enumerate(results)]
+        for k, candidates, whole in plans:
+            inside = [i for i in candidates[~whole].tolist() if not covered[i]]
+            self._analyse(k, inside, values, column, name_words, assume_context, results)
+        # Recognizer order, as one round would have found them: it breaks drop_contained's ties.
+        in_order = [[r for _, r in sorted(found, key=lambda kr: kr[0])] for found in results]
+        findings = [self._to_findings(r) if r else [] for r in in_order]
         # One finding contains no other: drop_contained's sort and scan would hand it back unchanged.
         return [f if len(f) < 2 else drop_contained(f) for f in findings]
+
+    def _analyse(
+        self,
+        k: int,
+        indices: list[int],
+        values: Sequence[str],
+        column: str,
+        name_words: set[str],
+        assume_context: bool,
+        results: list[list[tuple[int, RecognizerResult]]],
+    ) -> None:
+        """Recognizer `k`'s results on the values at `indices`, boosted where the column name is its context."""
+        if not indices:
+            return
+        analyze = self._analyses[k]
+        context = self._context[k]
+        boost = assume_context or any(w in name_words or (len(w) > 3 and w in column.lower()) for w in context)
+        for i in indices:
+            for r in analyze(values[i]):
+                if boost and r.score < 1.0:
+                    r.score = max(min(r.score + CONTEXT_BOOST, 1.0), CONTEXT_FLOOR)
+                results[i].append((k, r))
+
+    def _covers(self, result: RecognizerResult, length: int) -> bool:
+        """Whether `result` becomes a finding spanning the whole value (`_to_findings` keeps it)."""
+        return (
+            result.start == 0
+            and result.end == length
+            and result.entity_type not in self.ignored
+            and result.score >= self.threshold
+        )
 
     def scan_texts(
         self,
