@@ -200,8 +200,11 @@ class Engine:
         codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
         problems: list[str | None] = [None] * len(uniques)
         findings = self._detect(uniques, leaf.name, column, profile, problems)
-        evidence = []
+        evidence: list[list[Evidence]] = []
         for value, found in zip(uniques, findings, strict=True):
+            if not found and not profile.declared:
+                evidence.append([])
+                continue
             ev = []
             if profile.declared:
                 country = normalise_country(value)
@@ -367,17 +370,21 @@ class Engine:
         self._add_record_context(scans, n)
         entities = _Vocabulary()
         evidence = _Vocabulary()
-        per_scan_entity = [[sorted({entities.id(f.entity_type) for f in fs}) for fs in s.findings] for s in scans]
-        per_scan_evidence = [[[evidence.id(e) for e in ev] for ev in s.evidence] for s in scans]
+        # (unique value, label id) pairs per scan: only values with findings or evidence cost anything.
+        per_scan_entity = [
+            [(u, entities.id(f.entity_type)) for u, found in enumerate(s.findings) for f in found] for s in scans
+        ]
+        per_scan_evidence = [[(u, evidence.id(e)) for u, ev in enumerate(s.evidence) for e in ev] for s in scans]
         ent = np.zeros((n, len(entities.ids)), dtype=bool)
         evi = np.zeros((n, len(evidence.ids)), dtype=bool)
-        for scan, ent_ids, ev_ids in zip(scans, per_scan_entity, per_scan_evidence, strict=True):
+        for scan, ent_pairs, ev_pairs in zip(scans, per_scan_entity, per_scan_evidence, strict=True):
             rows = scan.record_rows()
             present = scan.codes >= 0
-            for matrix, ids in ((ent, ent_ids), (evi, ev_ids)):
+            for matrix, pairs in ((ent, ent_pairs), (evi, ev_pairs)):
+                if not pairs:
+                    continue
                 unique_matrix = np.zeros((len(scan.uniques) + 1, matrix.shape[1]), dtype=bool)
-                for u, cols in enumerate(ids):
-                    unique_matrix[u, cols] = True
+                unique_matrix[tuple(np.array(pairs, dtype=np.int64).T)] = True
                 matrix[rows[present]] |= unique_matrix[scan.codes[present]]
             for u, problem in enumerate(scan.problems):
                 if problem is not None:

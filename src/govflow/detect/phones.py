@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import phonenumbers
-from phonenumbers import Leniency, NumberParseException, PhoneNumber
+from phonenumbers import Leniency, NumberParseException
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, LocalRecognizer, RecognizerResult
 
 from govflow.detect.national_ids import COUNTRY_KEY
@@ -39,20 +39,25 @@ def _with_plus(text: str) -> str:
 _WHOLE_PLUS_NUMBER = re.compile(r"\+[0-9]{1,3} [0-9]{1,17}|\+[0-9]{1,20}")
 
 
-def _international_numbers(text: str) -> list[tuple[int, int, PhoneNumber]]:
-    """(start, end, number) of every valid number written with "+" that ``PhoneNumberMatcher`` finds in ``text``."""
+def _international_numbers(text: str) -> list[tuple[int, int, str | None]]:
+    """(start, end, region) of every valid number written with "+" that ``PhoneNumberMatcher`` finds in
+    ``text``; the region as ``region_code_for_number`` gives it."""
     if _WHOLE_PLUS_NUMBER.fullmatch(text):
         try:
             number = phonenumbers.parse(text, None)
         except NumberParseException:
             return []
-        return [(0, len(text), number)] if phonenumbers.is_valid_number(number) else []
-    return [(m.start, m.end, m.number) for m in phonenumbers.PhoneNumberMatcher(text, None, leniency=Leniency.VALID)]
+        # is_valid_number, with the region lookup it makes kept (for +1 it tries each NANPA region).
+        region = phonenumbers.region_code_for_number(number)
+        return [(0, len(text), region)] if phonenumbers.is_valid_number_for_region(number, region) else []
+    return [
+        (m.start, m.end, phonenumbers.region_code_for_number(m.number))
+        for m in phonenumbers.PhoneNumberMatcher(text, None, leniency=Leniency.VALID)
+    ]
 
 
-def _iso_country(number: PhoneNumber) -> str | None:
-    """ISO 3166-1 alpha-2 region of a number; None for non-geographic ones (+800, +882 …: region "001")."""
-    region = phonenumbers.region_code_for_number(number)
+def _iso_country(region: str | None) -> str | None:
+    """ISO 3166-1 alpha-2 of a number's region; None for non-geographic ones (+800, +882 …: region "001")."""
     return region if region and region.isalpha() and region != phonenumbers.UNKNOWN_REGION else None
 
 
@@ -67,7 +72,8 @@ def phone_country(text: str, default_region: str | None) -> str | None:
         number = phonenumbers.parse(_with_plus(text), default_region.upper() if default_region else None)
     except NumberParseException:
         return None
-    return _iso_country(number) if phonenumbers.is_valid_number(number) else None
+    region = phonenumbers.region_code_for_number(number)
+    return _iso_country(region) if phonenumbers.is_valid_number_for_region(number, region) else None
 
 
 class GovflowInternationalPhoneRecognizer(LocalRecognizer):
@@ -98,10 +104,10 @@ class GovflowInternationalPhoneRecognizer(LocalRecognizer):
         if "+" not in searchable:
             return []
         results = []
-        for match_start, end, number in _international_numbers(searchable):
+        for match_start, end, region in _international_numbers(searchable):
             # A rewritten "00" starts one character before the "+" the matcher reports.
             start = match_start - 1 if text[match_start] == "0" else match_start
-            country = _iso_country(number)
+            country = _iso_country(region)
             results.append(
                 RecognizerResult(
                     entity_type=self.ENTITY,

@@ -268,10 +268,16 @@ class Prefilter:
         # One pattern RE2 cannot take means every value needs Python anyway.
         self.re2: list[tuple[str, bool]] = [t for t in translated if t is not None] if None not in translated else []
 
-    def candidates(self, values: Sequence[str], array: pa.Array, needs_python: np.ndarray) -> np.ndarray:
+    def candidates(
+        self, values: Sequence[str], array: pa.Array, needs_python: np.ndarray, *, confirm: bool = True
+    ) -> np.ndarray:
         """Indices of the values the recognizer's own regexes match, exactly as testing each value in
         Python would find them. `array` is `values` as Arrow strings and `needs_python` flags the values
-        that are not printable ASCII (see `python_mask`)."""
+        that are not printable ASCII (see `python_mask`).
+
+        Without `confirm`, values RE2 cannot decide alone are passed on untested (a superset), for a caller
+        whose next step runs the same regexes anyway: testing them first would only repeat that work.
+        """
         if not self.re2:
             return np.array([i for i in range(len(values)) if self._python_match(values[i])], dtype=np.int64)
         sure = np.zeros(len(values), dtype=bool)
@@ -283,6 +289,8 @@ class Prefilter:
             else:
                 maybe |= hits
         sure &= ~needs_python
+        if not confirm:
+            return np.flatnonzero(sure | maybe).astype(np.int64)
         confirmed = [i for i in np.flatnonzero(maybe & ~sure).tolist() if self._python_match(values[i])]
         return np.union1d(np.flatnonzero(sure), np.array(confirmed, dtype=np.int64)).astype(np.int64)
 

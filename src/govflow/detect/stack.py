@@ -360,7 +360,7 @@ class DetectionStack:
             if prefilter is None:
                 plans.append((k, everything, np.ones(len(values), dtype=bool)))
                 continue
-            candidates = prefilter.candidates(values, array, needs_python)
+            candidates = prefilter.candidates(values, array, needs_python, confirm=not self._spans_are_matches[k])
             if not len(candidates):
                 continue
             if self._spans_are_matches[k]:
