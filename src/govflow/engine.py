@@ -199,7 +199,9 @@ class Engine:
         uniques: list[str] = encoded.dictionary.to_pylist()
         codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
         problems: list[str | None] = [None] * len(uniques)
-        findings = self._detect(uniques, leaf.name, column, profile, problems)
+        # A leaf of mostly distinct values gains nothing from the memo (see `DetectionStack.scan_values`).
+        remember = len(uniques) <= len(leaf.values) // 2
+        findings = self._detect(uniques, leaf.name, column, profile, problems, remember)
         evidence: list[list[Evidence]] = []
         for value, found in zip(uniques, findings, strict=True):
             if not found and not profile.declared:
@@ -218,10 +220,16 @@ class Engine:
         return _LeafScan(leaf, column, column_index, profile, codes, uniques, findings, problems, evidence)
 
     def _detect(
-        self, uniques: list[str], leaf: str, column: str, profile: LeafProfile, problems: list[str | None]
+        self,
+        uniques: list[str],
+        leaf: str,
+        column: str,
+        profile: LeafProfile,
+        problems: list[str | None],
+        remember: bool,
     ) -> list[list[Finding]]:
         def patterns(values: list[str]) -> list[list[Finding]]:
-            return self.stack.scan_values(values, column, assume_context=profile.assume_context)
+            return self.stack.scan_values(values, column, assume_context=profile.assume_context, remember=remember)
 
         everything = list(range(len(uniques)))
         if profile.mode == "structured":

@@ -331,11 +331,17 @@ class DetectionStack:
         self._memory.clear()
 
     def scan_values(
-        self, values: Sequence[str], column: str = "", *, assume_context: bool = False
+        self, values: Sequence[str], column: str = "", *, assume_context: bool = False, remember: bool = True
     ) -> list[list[Finding]]:
         """Findings per structured value. The column name serves as context words for every value;
         with `assume_context` (a column hint says it holds identifiers) every recognizer counts as in context.
+
+        `remember=False` bypasses the memo, for values unlikely to come again (a column of mostly distinct
+        values: e-mail addresses, order ids). Memoising them would cost a lookup and a copy per value and
+        push out the values that do recur.
         """
+        if not remember:
+            return self._scan_values(values, column, assume_context)
         return self._memo(
             ("values", column, assume_context),
             values,
