@@ -303,6 +303,30 @@ def test_whole_value_phone_parse_agrees_on_arbitrary_plus_digit_strings(text: st
     assert _international_numbers(text) == _matcher_numbers(text)
 
 
+def test_grouped_international_numbers_parse_as_the_matcher_finds_them() -> None:
+    """ "+44 20 7946 0958", "+7 912 345-67-89": every region's example numbers as libphonenumber writes them
+    internationally, valid, made invalid by a digit less or more, with hyphens, and followed by more digits."""
+    import phonenumbers
+
+    grouped = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in ("FIXED_LINE", "MOBILE", "TOLL_FREE"):
+            example = phonenumbers.example_number_for_type(region, getattr(phonenumbers.PhoneNumberType, kind))
+            if example is None:
+                continue
+            written = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+            grouped += written.count(" ") > 1
+            for text in (written, written[:-1], f"{written}5", written.replace(" ", "-"), f"{written} 1"):
+                assert _international_numbers(text) == _matcher_numbers(text), text
+    assert grouped > 400  # the grouped shape is what is tested here
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"\+[0-9]{1,3}(?:[ -][0-9]{1,6}){1,5}", fullmatch=True))
+def test_grouped_plus_digit_strings_agree_with_the_matcher(text: str) -> None:
+    assert _international_numbers(text) == _matcher_numbers(text)
+
+
 @given(st.text(alphabet="0123456789", min_size=9, max_size=9))
 def test_ssn_check_gives_stdnums_answer(digits: str) -> None:
     from stdnum.us import ssn

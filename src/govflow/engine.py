@@ -133,9 +133,9 @@ def _lists(rows: Sequence[Sequence[str]], inverse: np.ndarray) -> pa.Array:
 def whole_value_findings(value: str, findings: list[Finding], entity: str) -> list[Finding]:
     """A hinted column's value is its entity as a whole, unless a recognizer already covers all of it."""
     text = value.strip()
-    if text.lower() in PLACEHOLDERS or not any(c.isalnum() for c in text):
-        return findings
     if any(f.end - f.start >= len(text) for f in findings):
+        return findings
+    if text.lower() in PLACEHOLDERS or not any(c.isalnum() for c in text):
         return findings
     return [Finding(entity, 0, len(value), 1.0, "column_hint"), *findings]
 

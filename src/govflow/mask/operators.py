@@ -107,8 +107,8 @@ class ProfileMasker:
 
     def mask(self, value: str, findings: Sequence[Finding]) -> Masked:
         out = value
-        spans = _merge(findings)
-        replaced: list[tuple[int, int, bool]] = []
+        spans = list(findings) if len(findings) == 1 else _merge(findings)
+        replaced: list[tuple[int, bool]] = []  # (growth, pseudonym) per span, right to left
         for f in reversed(spans):
             apply, pseudonym = self._by_entity.get(f.entity_type, self._default)
             try:
@@ -118,19 +118,17 @@ class ProfileMasker:
                     f"masking profile {self.name!r}: masking a {f.entity_type} failed ({type(exc).__name__})"
                 ) from None
             out = out[: f.start] + replacement + out[f.end :]
-            replaced.append((f.start, len(replacement) - (f.end - f.start), pseudonym))
-        return Masked(out, _pseudonym_spans(spans, replaced))
+            replaced.append((len(replacement) - (f.end - f.start), pseudonym))
+        return Masked(out, _pseudonym_spans(spans, replaced[::-1]))
 
 
-def _pseudonym_spans(spans: list[Finding], replaced: list[tuple[int, int, bool]]) -> tuple[tuple[int, int], ...]:
-    """Output offsets of the pseudonymous replacements (spans shift by earlier replacements' growth)."""
-    growth = {start: delta for start, delta, _ in replaced}
-    pseudonym = {start: p for start, _, p in replaced}
+def _pseudonym_spans(spans: list[Finding], replaced: list[tuple[int, bool]]) -> tuple[tuple[int, int], ...]:
+    """Output offsets of the pseudonymous replacements (spans shift by earlier replacements' growth);
+    `replaced` holds (growth, pseudonym) per span, in the spans' order."""
     out = []
     shift = 0
-    for f in spans:
-        delta = growth[f.start]
-        if pseudonym[f.start]:
+    for f, (delta, pseudonym) in zip(spans, replaced, strict=True):
+        if pseudonym:
             out.append((f.start + shift, f.end + shift + delta))
         shift += delta
     return tuple(out)
