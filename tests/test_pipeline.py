@@ -13,6 +13,8 @@ import pytest
 
 import govflow
 from conftest import TEST_KEY_HEX
+from govflow.datagen import generate_customers
+from govflow.detect.profile import TableProfile
 from govflow.engine import GOV_COLUMNS, SchemaError
 
 # Synthetic values, checksum-valid where a recognizer checks: DE89 3704... is the IBAN standard's
@@ -145,6 +147,21 @@ def test_arrow_and_pandas_inputs_agree(pipe: govflow.Pipeline) -> None:
 
 def test_small_batches_give_the_same_result(pipe: govflow.Pipeline) -> None:
     assert pipe.run(frame(), batch_size=2).table.equals(pipe.run(frame()).table)
+
+
+def test_a_run_decides_nothing_from_the_samples_findings(pipe: govflow.Pipeline) -> None:
+    """Runs profile without scanning the sample (its entity shares are for `govflow scan`): the same
+    column decisions, the same output as a run given the full profile."""
+    table = generate_customers(300, seed=4)[0]
+    full, bare = pipe.profile(table), pipe.profile(table, with_findings=False)
+    assert any(leaf.sample_entities for leaf in full.leaves.values())
+    assert not any(leaf.sample_entities for leaf in bare.leaves.values())
+
+    def decided(profile: TableProfile) -> list[tuple[object, ...]]:
+        return [(n, p.mode, p.entity, p.whole_value, p.declared, p.assume_context) for n, p in profile.leaves.items()]
+
+    assert decided(full) == decided(bare)
+    assert pipe.run(table, profile=full, workers=1).table.equals(pipe.run(table, workers=1).table)
 
 
 def test_input_problems_go_to_quarantine_with_reason(pipe: govflow.Pipeline) -> None:

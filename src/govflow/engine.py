@@ -187,10 +187,12 @@ class Engine:
                 return name
         return "default"
 
-    def profile(self, sample: pa.Table) -> TableProfile:
-        """The column profile a run starts with (a run's memo of findings starts empty here too)."""
+    def profile(self, sample: pa.Table, *, with_findings: bool = True) -> TableProfile:
+        """The column profile a run starts with (a run's memo of findings starts empty here too);
+        `with_findings=False` leaves out the sample's entity shares, which governing never reads."""
         self.stack.forget()
-        return profile_table(self.policy, self.stack, sample.slice(0, self.policy.settings.profile_sample_size))
+        head = sample.slice(0, self.policy.settings.profile_sample_size)
+        return profile_table(self.policy, self.stack, head, with_findings=with_findings)
 
     # -- detection ---------------------------------------------------------------------------------
 

@@ -120,9 +120,10 @@ class Pipeline:
     def policy_version(self) -> str:
         return self.engine.version
 
-    def profile(self, sample: pa.Table) -> TableProfile:
-        """Column profile from the first rows of `sample` (what `govflow scan` shows)."""
-        return self.engine.profile(sample)
+    def profile(self, sample: pa.Table, *, with_findings: bool = True) -> TableProfile:
+        """Column profile from the first rows of `sample` (what `govflow scan` shows). Without
+        `with_findings`, the profile a run needs: the same decisions, no entity shares of the sample."""
+        return self.engine.profile(sample, with_findings=with_findings)
 
     def scan_text(self, text: str) -> list[Finding]:
         """Findings in one free text, as the text scanner sees them."""
@@ -159,7 +160,7 @@ class Pipeline:
         head = source.slice(0, self.policy.settings.profile_sample_size)
         batches = source.to_batches(max_chunksize=batch_size)
         schema = source.schema
-        profile = profile or self.profile(head)
+        profile = profile or self.profile(head, with_findings=False)
         workers = worker_count(source.num_rows) if workers is None else workers
         governed = list(govern_parallel(self, ((b, None) for b in batches), profile, workers))
         out_schema = output_schema(schema)

@@ -72,7 +72,9 @@ def _mean_words(values: pa.Array) -> float:
     return float(pc.mean(words).as_py() or 0.0) + 1.0
 
 
-def profile_leaf(policy: Policy, stack: DetectionStack, column: str, leaf: Leaf) -> LeafProfile:
+def profile_leaf(
+    policy: Policy, stack: DetectionStack, column: str, leaf: Leaf, *, with_findings: bool = True
+) -> LeafProfile:
     leaf_name = leaf.name.rsplit(".", 1)[-1].removesuffix("[]")
     hints = _hints_for(column, policy.recognizers.column_hints) or _hints_for(
         leaf_name, policy.recognizers.column_hints
@@ -94,14 +96,15 @@ def profile_leaf(policy: Policy, stack: DetectionStack, column: str, leaf: Leaf)
     uniques = pc.unique(sample).to_pylist()
     counts = Counter(sample.to_pylist())
     assume_context = any(h.assume_context for h in hints)
-    if mode == "text":
-        found = stack.scan_texts(uniques)
-    else:
-        found = stack.scan_values(uniques, column, assume_context=assume_context)
     hits: Counter[str] = Counter()
-    for value, findings in zip(uniques, found, strict=True):
-        for entity in {f.entity_type for f in findings}:
-            hits[entity] += counts[value]
+    if with_findings:
+        if mode == "text":
+            found = stack.scan_texts(uniques)
+        else:
+            found = stack.scan_values(uniques, column, assume_context=assume_context)
+        for value, findings in zip(uniques, found, strict=True):
+            for entity in {f.entity_type for f in findings}:
+                hits[entity] += counts[value]
     total = max(len(sample), 1)
     return LeafProfile(
         column=column,
@@ -117,8 +120,16 @@ def profile_leaf(policy: Policy, stack: DetectionStack, column: str, leaf: Leaf)
     )
 
 
-def profile_table(policy: Policy, stack: DetectionStack, sample: pa.Table) -> TableProfile:
-    """Profile every leaf of every column from a sample (the first rows of the input)."""
+def profile_table(
+    policy: Policy, stack: DetectionStack, sample: pa.Table, *, with_findings: bool = True
+) -> TableProfile:
+    """Profile every leaf of every column from a sample (the first rows of the input).
+
+    Mode, entity and the rest are decided from column names and value shapes; `with_findings` also runs
+    detection over the sample to report which entities it holds (`sample_entities`, shown by `govflow
+    scan` and read by policy tests). Governing never reads them, so a run leaves them out: that pass
+    would cost a serial NER pass over the sample before any worker starts.
+    """
     dates = hinted_date_columns(policy, sample.schema)
     leaves: dict[str, LeafProfile] = {}
     for i, name in enumerate(sample.column_names):
@@ -128,5 +139,5 @@ def profile_table(policy: Policy, stack: DetectionStack, sample: pa.Table) -> Ta
         except UnsupportedColumn:
             continue
         for leaf in column_leaves:
-            leaves[leaf.name] = profile_leaf(policy, stack, name, leaf)
+            leaves[leaf.name] = profile_leaf(policy, stack, name, leaf, with_findings=with_findings)
     return TableProfile(leaves)
