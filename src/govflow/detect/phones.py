@@ -22,8 +22,11 @@ if TYPE_CHECKING:
 
 # libphonenumber's own switch for programs that validate numbers of many regions: keep its compiled
 # metadata patterns instead of asking `re`'s bounded cache for each one on every check (~10% of a parse
-# and validation here). Process-wide, and only a cache: results are the same.
-phonenumbers.enable_pattern_cache()
+# and validation here). Process-wide, and only a cache: results are the same. Older releases that the
+# dependency range admits (8.13) lack the switch and rely on `re`'s cache alone.
+_enable_pattern_cache = getattr(phonenumbers, "enable_pattern_cache", None)
+if _enable_pattern_cache is not None:
+    _enable_pattern_cache()
 
 # "00" as the international call prefix (ITU-T E.164 recommends it; most of the world dials it), at the
 # start of a token. Rewriting it to " +" keeps every offset while letting libphonenumber parse it with
