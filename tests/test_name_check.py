@@ -142,6 +142,21 @@ def test_ner_reads_the_sentences_that_may_hold_names_and_no_other() -> None:
     assert [bool(s) for s in spans] == may_hold_names(texts)
 
 
+def test_masked_texts_are_read_per_sentence_around_their_pseudonyms() -> None:
+    """The egress gate's second look: pseudonyms are neutral words, and only sentences with another
+    unexplained word go to NER (so NER's false positives in boilerplate do not stop a record)."""
+    texts = [
+        "Box arrived damaged. Left a message for PERSON:1a2b3c4d on +44 20 7946 0958.",
+        "Box arrived damaged. Left a message for PERSON:1a2b3c4d and Anna on PHONE_NUMBER:9f8e7d6c.",
+    ]
+    opaque = [[(40, 55)], [(40, 55), (68, 89)]]
+    assert [texts[0][a:b] for a, b in opaque[0]] == ["PERSON:1a2b3c4d"]
+    assert [texts[1][a:b] for a, b in opaque[1]] == ["PERSON:1a2b3c4d", "PHONE_NUMBER:9f8e7d6c"]
+    spans = ner_spans(texts, opaque)
+    assert spans[0] == []
+    assert [texts[1][a:b] for a, b in spans[1]] == [texts[1][21:]]
+
+
 def test_ner_reads_every_generated_person_and_leaves_boilerplate_out() -> None:
     table, truth = generate_customers(2000, seed=3)
     notes = table.column("notes").to_pylist()

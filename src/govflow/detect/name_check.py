@@ -147,16 +147,19 @@ def may_hold_names(texts: Sequence[str], opaque: Sequence[Sequence[tuple[int, in
     return _may_hold(array, pc.match_substring_regex(array, pattern=_CONTACT).to_pylist())
 
 
-def ner_spans(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+def ner_spans(
+    texts: Sequence[str], opaque: Sequence[Sequence[tuple[int, int]]] | None = None
+) -> list[list[tuple[int, int]]]:
     """Per text, the (start, end) spans NER must read: none where `may_hold_names` says no name can be;
-    elsewhere the sentences that may hold one, neighbours joined into one span.
+    elsewhere the sentences that may hold one, neighbours joined into one span. `opaque` as for
+    `may_hold_names` (a sentence break never falls inside an opaque span: they hold no blanks).
 
     Each sentence is checked as the whole text would check it, under the whole text's contact-line rule:
-    no check looks across a sentence end or a line break, so the sentences that may hold a name are those
-    whose words made the whole text need NER. The boilerplate around a name ("Order split into two
-    shipments.") is left out of NER; a sentence holding a name is read on its own.
+    no check looks across a sentence end, so the sentences that may hold a name are those whose words made
+    the whole text need NER. The boilerplate around a name ("Order split into two shipments.") is left out
+    of NER; a sentence holding a name is read on its own.
     """
-    needs = may_hold_names(texts)
+    needs = may_hold_names(texts, opaque)
     out: list[list[tuple[int, int]]] = [[] for _ in texts]
     parts: list[tuple[int, tuple[int, int]]] = []  # (text, sentence) for texts of several sentences
     for i, (text, need) in enumerate(zip(texts, needs, strict=True)):
@@ -169,9 +172,13 @@ def ner_spans(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
             parts.extend((i, span) for span in spans)
     if not parts:
         return out
-    array = pa.array([texts[i][a:b] for i, (a, b) in parts], pa.string())
-    contact = pc.match_substring_regex(pa.array(texts, pa.string()), pattern=_CONTACT).to_pylist()
-    for (i, (start, end)), need in zip(parts, _may_hold(array, [contact[i] for i, _ in parts]), strict=True):
+    whole = texts if opaque is None else [_blank(t, spans) for t, spans in zip(texts, opaque, strict=True)]
+    contact = pc.match_substring_regex(pa.array(whole, pa.string()), pattern=_CONTACT).to_pylist()
+    sentences = [
+        texts[i][a:b] if opaque is None else _blank(texts[i][a:b], _inside(opaque[i], a, b)) for i, (a, b) in parts
+    ]
+    flags = _may_hold(pa.array(sentences, pa.string()), [contact[i] for i, _ in parts])
+    for (i, (start, end)), need in zip(parts, flags, strict=True):
         if not need:
             continue
         pieces = out[i]
@@ -180,6 +187,11 @@ def ner_spans(texts: Sequence[str]) -> list[list[tuple[int, int]]]:
         else:
             pieces.append((start, end))
     return out
+
+
+def _inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """The spans lying in text[start:end], in that piece's positions."""
+    return [(a - start, b - start) for a, b in spans if start <= a and b <= end]
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:

@@ -510,13 +510,14 @@ class DetectionStack:
         self, texts: list[str], plan: list[tuple[str, ...]], opaque: list[list[tuple[int, int]]] | None
     ) -> dict[int, list[tuple[int, int]]]:
         """Texts where NER reads only some sentences (`name_check.ner_spans`): text index -> spans. Their
-        plan loses "ner" (it runs on the spans instead). Not for texts with opaque spans (the egress gate's
-        second look reads the whole text) nor where every text runs the whole pipeline."""
-        if opaque is not None or not self._selective_spacy():
+        plan loses "ner" (it runs on the spans instead). Not where every text runs the whole pipeline. The
+        egress gate's second look reads masked texts the same way, so it sees what the first pass saw."""
+        if not self._selective_spacy():
             return {}
         candidates = [i for i, p in enumerate(plan) if "ner" not in p]
+        kept = None if opaque is None else [opaque[i] for i in candidates]
         pieces = {}
-        for i, spans in zip(candidates, ner_spans([texts[i] for i in candidates]), strict=True):
+        for i, spans in zip(candidates, ner_spans([texts[i] for i in candidates], kept), strict=True):
             if spans and spans != [(0, len(texts[i]))]:
                 pieces[i] = spans
                 plan[i] = tuple(sorted({*plan[i], "ner"}))
