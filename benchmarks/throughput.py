@@ -43,7 +43,7 @@ from common import (
     write_json,
 )
 from govflow.datagen import count_leaks, generate_customers
-from govflow.detect.name_check import may_hold_names, ner_spans
+from govflow.detect.name_check import may_hold_names
 from govflow.parallel import worker_count
 from scale import structured_table
 
@@ -99,10 +99,10 @@ def compare(name: str, table: pa.Table, presidio: PresidioBaseline, args: argpar
 
 
 def free_text_part(
-    pipe: govflow.Pipeline, texts: list[str], repeats: int, texts_with_names: dict[str, list[tuple[int, int]]]
+    pipe: govflow.Pipeline, texts: list[str], repeats: int, texts_with_names: set[str]
 ) -> dict[str, Any]:
     """govflow's text scan of unique texts vs bare spaCy NER over them, and the name check's audit against
-    the generator's ground truth (`texts_with_names`: the notes that hold a true person, and where)."""
+    the generator's ground truth (`texts_with_names`: the notes that hold a true person)."""
     stack = pipe.engine.stack
     nlp = stack.analyzer.nlp_engine.nlp[stack.language]
     bare_disabled = [n for n in nlp.pipe_names if n not in ("tok2vec", "ner")]
@@ -122,15 +122,6 @@ def free_text_part(
     flags = may_hold_names(texts)
     skipped = [t for t, f in zip(texts, flags, strict=True) if not f]
     misses = [t for t in skipped if t in texts_with_names]
-    # Within texts that run NER, it reads only the sentences that may hold a name: a true person outside
-    # them is a recall miss too.
-    pieces = dict(zip(texts, ner_spans(texts), strict=True))
-    outside = [
-        (t, start, end)
-        for t, people in texts_with_names.items()
-        for start, end in people
-        if not any(a <= start and end <= b for a, b in pieces[t])
-    ]
     # What full NER tags as a person or place in skipped texts: its false positives ("Box arrived") that
     # skipping removes, since the true names are counted above.
     spacy_tags = [
@@ -144,9 +135,7 @@ def free_text_part(
         "bare_ner_s": timings["bare_ner"].median,
         "ratio_govflow_over_bare_ner": timings["govflow"].median / timings["bare_ner"].median,
         "name_check_skipped": len(skipped),
-        "name_check_recall_misses": len(misses) + len(outside),
-        "ner_chars_read": sum(b - a for spans in pieces.values() for a, b in spans),
-        "ner_chars_of_texts_needing_ner": sum(len(t) for t, spans in pieces.items() if spans),
+        "name_check_recall_misses": len(misses),
         "name_check_skipped_where_spacy_tags_person_or_place": len(spacy_tags),
         "texts_without_tagger_lemmatizer": sum(1 for p in plan if "tagger" in p),
     }
@@ -166,11 +155,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     released = released_externally(runs[0]["result"])
     leaks = count_leaks(mixed, truth, released.table, released.row_index)
     notes = sorted({t for t in mixed.column("notes").to_pylist() if t})
-    with_names: dict[str, list[tuple[int, int]]] = {}
-    for t, spans in zip(mixed.column("notes").to_pylist(), truth.text_spans, strict=True):
-        people = [(start, end) for start, end, entity in spans if entity == "PERSON"]
-        if t and people:
-            with_names[t] = people
+    with_names = {
+        t
+        for t, spans in zip(mixed.column("notes").to_pylist(), truth.text_spans, strict=True)
+        if t and any(entity == "PERSON" for _, _, entity in spans)
+    }
     text = free_text_part(runs[0]["pipeline"], notes, args.repeats, with_names)
     env["load_average_end"] = os.getloadavg()
 
@@ -211,9 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"name check: {text['name_check_skipped']:,} texts skip NER; recall misses (skipped texts with a true "
         f"person): {text['name_check_recall_misses']}; skipped texts where full NER tags a person or place "
-        f"(its false positives): {text['name_check_skipped_where_spacy_tags_person_or_place']}; NER reads "
-        f"{text['ner_chars_read']:,} of the {text['ner_chars_of_texts_needing_ner']:,} characters of the texts "
-        "that need it (recall misses count true persons outside what it reads)"
+        f"(its false positives): {text['name_check_skipped_where_spacy_tags_person_or_place']}"
     )
     print(
         f"Presidio: {presidio.recognizers} default recognizers, model {PRESIDIO_MODEL}; load {env['load_average_end']}"

@@ -54,13 +54,6 @@ address or organisation on presidio-research's synth dataset (where present). Bo
 rule was written; the frequency threshold was set after seeing the two synth texts it had to catch, so it
 is not independent evidence. One RE2 pass over all texts settles most of them; the rest are looked at
 word by word in Python.
-
-Within a text that needs NER, the same check picks the sentences that need it (`ner_spans`): NER reads
-those alone and skips the boilerplate around them (``Order split into two shipments.``). Sentences break
-only after a lower-case word and ``. ! ?`` before a capital on the same line, so abbreviations, initials
-and address blocks stay in one piece. This changes what spaCy sees: a sentence holding a name is read
-without its neighbours, which can move NER's findings either way near the cut (the accuracy benchmark
-measures it).
 """
 
 from __future__ import annotations
@@ -97,11 +90,6 @@ _CAPITAL = r"(?:[A-HJ-Z]|[^\P{Lu}A-Z]|I[\p{L}\p{M}])"  # a capital, but not the 
 _CAPITAL_MID_SENTENCE = r"[\p{L}\p{M}'’]\p{Lu}|[^.!?\s\-*•][ \t]+" + _CAPITAL
 
 _WORD = regex.compile(r"[\p{L}\p{M}'’]+")
-# Where NER may read one sentence apart from the next: the blanks between a lower-case word ending in
-# ``. ! ?`` and a capital on the same line (``shipments. Box``). Not after an abbreviation or initial
-# (``Mr. Lee``, ``P.O. Box``, ``J. Smith``), not at a line break (address blocks are read whole), so NER
-# keeps the context it has in running prose. No check above looks across such a break.
-_SENTENCE_BREAK = regex.compile(r"(?<=\b\p{Ll}{2,}[.!?])[ \t]+(?=\p{Lu})")
 _SENTENCE_START = regex.compile(r"(?:^|[.!?]|\n[ \t]*(?:[-*•][ \t]*)?|^[ \t]*[-*•])[ \t]*$")
 _TITLE_WORD = regex.compile(r"(\p{Lu}\p{Ll}+)(?:['’]\p{Ll}{1,2})?")
 _CONTRACTION = regex.compile(r"(?:n['’]t|['’](?:s|re|ve|ll|d|m|t)?)$")
@@ -144,71 +132,7 @@ def may_hold_names(texts: Sequence[str], opaque: Sequence[Sequence[tuple[int, in
     if opaque is not None:
         texts = [_blank(text, spans) for text, spans in zip(texts, opaque, strict=True)]
     array = pa.array(texts, pa.string())
-    return _may_hold(array, pc.match_substring_regex(array, pattern=_CONTACT).to_pylist())
-
-
-def ner_spans(
-    texts: Sequence[str], opaque: Sequence[Sequence[tuple[int, int]]] | None = None
-) -> list[list[tuple[int, int]]]:
-    """Per text, the (start, end) spans NER must read: none where `may_hold_names` says no name can be;
-    elsewhere the sentences that may hold one, neighbours joined into one span. `opaque` as for
-    `may_hold_names` (a sentence break never falls inside an opaque span: they hold no blanks).
-
-    Each sentence is checked as the whole text would check it, under the whole text's contact-line rule:
-    no check looks across a sentence end, so the sentences that may hold a name are those whose words made
-    the whole text need NER. The boilerplate around a name ("Order split into two shipments.") is left out
-    of NER; a sentence holding a name is read on its own.
-    """
-    needs = may_hold_names(texts, opaque)
-    out: list[list[tuple[int, int]]] = [[] for _ in texts]
-    parts: list[tuple[int, tuple[int, int]]] = []  # (text, sentence) for texts of several sentences
-    for i, (text, need) in enumerate(zip(texts, needs, strict=True)):
-        if not need:
-            continue
-        spans = _sentences(text)
-        if len(spans) == 1:
-            out[i] = [(0, len(text))]
-        else:
-            parts.extend((i, span) for span in spans)
-    if not parts:
-        return out
-    whole = texts if opaque is None else [_blank(t, spans) for t, spans in zip(texts, opaque, strict=True)]
-    contact = pc.match_substring_regex(pa.array(whole, pa.string()), pattern=_CONTACT).to_pylist()
-    sentences = [
-        texts[i][a:b] if opaque is None else _blank(texts[i][a:b], _inside(opaque[i], a, b)) for i, (a, b) in parts
-    ]
-    flags = _may_hold(pa.array(sentences, pa.string()), [contact[i] for i, _ in parts])
-    for (i, (start, end)), need in zip(parts, flags, strict=True):
-        if not need:
-            continue
-        pieces = out[i]
-        if pieces and not texts[i][pieces[-1][1] : start].strip(" \t"):
-            pieces[-1] = (pieces[-1][0], end)  # the sentence before was kept too: one span
-        else:
-            pieces.append((start, end))
-    return out
-
-
-def _inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
-    """The spans lying in text[start:end], in that piece's positions."""
-    return [(a - start, b - start) for a, b in spans if start <= a and b <= end]
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence between `_SENTENCE_BREAK`s, without the blanks between them."""
-    spans = []
-    start = 0
-    for brk in _SENTENCE_BREAK.finditer(text):
-        if brk.start() > start:
-            spans.append((start, brk.start()))
-        start = brk.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return spans
-
-
-def _may_hold(array: pa.Array, contact: Sequence[bool]) -> list[bool]:
-    """`may_hold_names` on texts whose contact-line flags are given."""
+    contact = pc.match_substring_regex(array, pattern=_CONTACT).to_pylist()
     for neutral in (_EMAIL, _CALENDAR_WORD):
         array = pc.replace_substring_regex(array, pattern=neutral, replacement=_OPAQUE_WORD)
     settled = pc.or_(

@@ -27,12 +27,10 @@ from presidio_analyzer import (
 )
 from presidio_analyzer import predefined_recognizers as presidio_predefined
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
-from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
 
 from govflow.detect.evidence import ENTITY_COUNTRY, evidence_recognizers
 from govflow.detect.findings import Finding, drop_contained
-from govflow.detect.name_check import may_hold_names, ner_spans
+from govflow.detect.name_check import may_hold_names
 from govflow.detect.national_ids import CountryPatternRecognizer
 from govflow.detect.offline import ensure_offline_tldextract
 from govflow.detect.prefilter import Prefilter, python_mask
@@ -487,59 +485,21 @@ class DetectionStack:
     ) -> list[NlpArtifacts]:
         """spaCy's analysis of each text, running only the components whose output can change a finding.
 
-        NER runs where the text may hold a name or place (`may_hold_names`), on only the sentences that may
-        (`name_check.ner_spans`; a text's other sentences are boilerplate to NER), and only person and place
-        labels count; the tagger and lemmatizer, which feed context words, run where context words can change a
+        NER runs where the text may hold a name or place (`may_hold_names`) and only person and place labels
+        count; the tagger and lemmatizer, which feed context words, run where context words can change a
         finding (`_needs_context`). Any other set-up (other NER labels kept, recognizers reading spaCy's output
         in their own way) runs the whole pipeline on every text, as Presidio does.
         """
         engine = self.analyzer.nlp_engine
         nlp = engine.nlp[self.language]
         plan = self._component_plan(texts, array, hits, opaque)
-        pieces = self._ner_pieces(texts, plan, opaque)
-        docs: dict[int, Doc] = {}
+        out: list[NlpArtifacts | None] = [None] * len(texts)
         for disabled in sorted(set(plan)):
             indices = [i for i, d in enumerate(plan) if d == disabled]
-            ran = nlp.pipe([texts[i] for i in indices], batch_size=batch_size, disable=list(disabled))
-            docs.update(zip(indices, ran, strict=True))
-        if pieces:
-            self._set_entities_from_pieces(nlp, texts, docs, pieces, batch_size)
-        return [engine._doc_to_nlp_artifact(docs[i], self.language) for i in range(len(texts))]
-
-    def _ner_pieces(
-        self, texts: list[str], plan: list[tuple[str, ...]], opaque: list[list[tuple[int, int]]] | None
-    ) -> dict[int, list[tuple[int, int]]]:
-        """Texts where NER reads only some sentences (`name_check.ner_spans`): text index -> spans. Their
-        plan loses "ner" (it runs on the spans instead). Not where every text runs the whole pipeline. The
-        egress gate's second look reads masked texts the same way, so it sees what the first pass saw."""
-        if not self._selective_spacy():
-            return {}
-        candidates = [i for i, p in enumerate(plan) if "ner" not in p]
-        kept = None if opaque is None else [opaque[i] for i in candidates]
-        pieces = {}
-        for i, spans in zip(candidates, ner_spans([texts[i] for i in candidates], kept), strict=True):
-            if spans and spans != [(0, len(texts[i]))]:
-                pieces[i] = spans
-                plan[i] = tuple(sorted({*plan[i], "ner"}))
-        return pieces
-
-    @staticmethod
-    def _set_entities_from_pieces(
-        nlp: Any, texts: list[str], docs: dict[int, Doc], pieces: dict[int, list[tuple[int, int]]], batch_size: int
-    ) -> None:
-        """NER over each text's pieces, its entities set on the whole text's doc at the same characters."""
-        order = [(i, start, end) for i, spans in pieces.items() for start, end in spans]
-        only_ner = [name for name in nlp.pipe_names if name != "ner"]
-        found = nlp.pipe([texts[i][a:b] for i, a, b in order], batch_size=batch_size, disable=only_ner)
-        spans: dict[int, list[Span]] = {i: [] for i in pieces}
-        for (i, start, _), piece in zip(order, found, strict=True):
-            for ent in piece.ents:
-                chars = (start + ent.start_char, start + ent.end_char)
-                span = docs[i].char_span(*chars, ent.label_, alignment_mode="expand")
-                if span is not None:
-                    spans[i].append(span)
-        for i, found_spans in spans.items():
-            docs[i].ents = filter_spans(found_spans)
+            docs = nlp.pipe([texts[i] for i in indices], batch_size=batch_size, disable=list(disabled))
+            for i, doc in zip(indices, docs, strict=True):
+                out[i] = engine._doc_to_nlp_artifact(doc, self.language)
+        return out  # type: ignore[return-value]
 
     def _component_plan(
         self,
@@ -550,7 +510,10 @@ class DetectionStack:
     ) -> list[tuple[str, ...]]:
         """Per text, the spaCy components it can do without (sorted names; empty = the whole pipeline)."""
         nlp = self.analyzer.nlp_engine.nlp[self.language]
-        if not self._selective_spacy():
+        ner_labels = {"PERSON", "LOCATION"}
+        kept = {e for e in SPACY_LABELS.values() if e not in self.ignored}
+        only_spacy = all(type(r) is presidio_predefined.SpacyRecognizer for r in self._text_only)
+        if not only_spacy or not kept <= ner_labels or "ner" not in nlp.pipe_names:
             return [()] * len(texts)
         needs_ner = may_hold_names(texts, opaque) if self._text_only else [False] * len(texts)
         needs_context = self._needs_context(texts, array, hits)
@@ -562,14 +525,6 @@ class DetectionStack:
                 disabled.extend(context_parts)
             plan.append(tuple(sorted(disabled)))
         return plan
-
-    def _selective_spacy(self) -> bool:
-        """Whether spaCy's output is read only as person and place entities (by Presidio's SpacyRecognizer),
-        so components can be left out per text; any other set-up runs the whole pipeline everywhere."""
-        nlp = self.analyzer.nlp_engine.nlp[self.language]
-        kept = {e for e in SPACY_LABELS.values() if e not in self.ignored}
-        only_spacy = all(type(r) is presidio_predefined.SpacyRecognizer for r in self._text_only)
-        return only_spacy and kept <= {"PERSON", "LOCATION"} and "ner" in nlp.pipe_names
 
     def _needs_context(self, texts: list[str], array: pa.Array, hits: list[np.ndarray | None]) -> list[bool]:
         """Texts where context words can change a finding, so the tagger and lemmatizer must run there.
