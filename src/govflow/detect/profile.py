@@ -91,13 +91,13 @@ def profile_leaf(
         mode, reason = "text", f"sample averages {_mean_words(sample):.1f} words per value"
     else:
         mode, reason = "structured", "short values"
-    # The profile only needs a taste of each value; whole long texts are the engine's job.
-    sample = pc.utf8_slice_codeunits(sample, 0, PROFILE_VALUE_CHARS)
-    uniques = pc.unique(sample).to_pylist()
-    counts = Counter(sample.to_pylist())
     assume_context = any(h.assume_context for h in hints)
     hits: Counter[str] = Counter()
     if with_findings:
+        # The profile only needs a taste of each value; whole long texts are the engine's job.
+        sample = pc.utf8_slice_codeunits(sample, 0, PROFILE_VALUE_CHARS)
+        uniques = pc.unique(sample).to_pylist()
+        counts = Counter(sample.to_pylist())
         if mode == "text":
             found = stack.scan_texts(uniques)
         else:

@@ -281,7 +281,7 @@ class DetectionStack:
     def _to_findings(self, results: Iterable[RecognizerResult], offset: int = 0) -> list[Finding]:
         findings = []
         for r in results:
-            if r.entity_type in self.ignored or r.score < self.threshold:
+            if not self._kept(r):
                 continue
             name = (r.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY, "")
             findings.append(
@@ -374,13 +374,20 @@ class DetectionStack:
             else:
                 whole = np.ones(len(candidates), dtype=bool)
             plans.append((k, candidates, whole))
+        boosts = [
+            assume_context or any(w in name_words or (len(w) > 3 and w in column.lower()) for w in context)
+            for context in self._context
+        ]
         results: list[list[tuple[int, RecognizerResult]]] = [[] for _ in values]
         for k, candidates, whole in plans:
-            self._analyse(k, candidates[whole].tolist(), values, column, name_words, assume_context, results)
-        covered = [any(self._covers(r, len(values[i])) for _, r in found) for i, found in enumerate(results)]
+            self._analyse(k, candidates[whole].tolist(), values, boosts[k], results)
+        covered = [
+            any(r.start == 0 and r.end == len(values[i]) and self._kept(r) for _, r in found)
+            for i, found in enumerate(results)
+        ]
         for k, candidates, whole in plans:
             inside = [i for i in candidates[~whole].tolist() if not covered[i]]
-            self._analyse(k, inside, values, column, name_words, assume_context, results)
+            self._analyse(k, inside, values, boosts[k], results)
         # Recognizer order, as one round would have found them: it breaks drop_contained's ties.
         in_order = [[r for _, r in sorted(found, key=lambda kr: kr[0])] for found in results]
         findings = [self._to_findings(r) if r else [] for r in in_order]
@@ -392,31 +399,20 @@ class DetectionStack:
         k: int,
         indices: list[int],
         values: Sequence[str],
-        column: str,
-        name_words: set[str],
-        assume_context: bool,
+        boost: bool,
         results: list[list[tuple[int, RecognizerResult]]],
     ) -> None:
         """Recognizer `k`'s results on the values at `indices`, boosted where the column name is its context."""
-        if not indices:
-            return
         analyze = self._analyses[k]
-        context = self._context[k]
-        boost = assume_context or any(w in name_words or (len(w) > 3 and w in column.lower()) for w in context)
         for i in indices:
             for r in analyze(values[i]):
                 if boost and r.score < 1.0:
                     r.score = max(min(r.score + CONTEXT_BOOST, 1.0), CONTEXT_FLOOR)
                 results[i].append((k, r))
 
-    def _covers(self, result: RecognizerResult, length: int) -> bool:
-        """Whether `result` becomes a finding spanning the whole value (`_to_findings` keeps it)."""
-        return (
-            result.start == 0
-            and result.end == length
-            and result.entity_type not in self.ignored
-            and result.score >= self.threshold
-        )
+    def _kept(self, result: RecognizerResult) -> bool:
+        """Whether `result` becomes a finding: a type the policy keeps, scored at or above the threshold."""
+        return result.entity_type not in self.ignored and result.score >= self.threshold
 
     def scan_texts(
         self,
