@@ -15,7 +15,15 @@ import govflow
 from govflow.datagen import generate_customers
 from govflow.detect.name_check import may_hold_names
 from govflow.detect.phones import _international_numbers
-from govflow.detect.prefilter import Prefilter, python_mask, re2_pattern, without_backreferences, without_lookarounds
+from govflow.detect.prefilter import (
+    PatternHits,
+    PatternUnions,
+    Prefilter,
+    python_mask,
+    re2_pattern,
+    without_backreferences,
+    without_lookarounds,
+)
 from govflow.detect.stack import DetectionStack
 from govflow.policy.loader import load_policy
 
@@ -62,9 +70,56 @@ def test_every_default_prefilter_is_exact_on_generated_and_unusual_values(
 def test_prefilters_agree_with_python_on_arbitrary_digit_strings(default_pipeline: govflow.Pipeline, values) -> None:
     array = pa.array(values, pa.string())
     needs_python = python_mask(array)
-    for prefilter in default_pipeline.engine.stack._prefilters:
+    stack = default_pipeline.engine.stack
+    hits = stack._unions.hits(array)
+    for prefilter in stack._prefilters:
         if prefilter is not None:
-            assert prefilter.candidates(values, array, needs_python).tolist() == _python_candidates(prefilter, values)
+            expected = _python_candidates(prefilter, values)
+            assert prefilter.candidates(values, array, needs_python).tolist() == expected
+            assert prefilter.candidates(values, array, needs_python, hits=hits).tolist() == expected
+
+
+_TEXTY = st.text(alphabet=st.sampled_from("0123456789 -./:@+()ABCXZabcxz\n\t\u00e9\u0663"), max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_TEXTY, max_size=20))
+def test_each_pattern_read_through_its_union_matches_what_it_matches_alone(
+    default_pipeline: govflow.Pipeline, values: list[str]
+) -> None:
+    unions = default_pipeline.engine.stack._unions
+    array = pa.array(values, pa.string())
+    through_unions, alone = unions.hits(array), PatternHits(array)
+    for pattern in unions.group_of:
+        assert through_unions(pattern).tolist() == alone(pattern).tolist(), pattern
+
+
+def test_unions_keep_each_patterns_flags_and_anchors_to_itself() -> None:
+    patterns = ["(?i)abc", "ABD", "(?m)^x$", "y$", "(?s)a.b"]
+    unions = PatternUnions(patterns)
+    assert unions.unions == ["|".join(f"(?:{p})" for p in patterns)]  # one union of all five
+    values = ["abd", "ABD", "xyz", "q\nx\nr", "q\nx", "y\nz", "a\nb", "aXb"]
+    array = pa.array(values, pa.string())
+    through_unions, alone = unions.hits(array), PatternHits(array)
+    for pattern in patterns:
+        assert through_unions(pattern).tolist() == alone(pattern).tolist(), pattern
+    assert through_unions("ABD").tolist() == [False, True, False, False, False, False, False, False]
+
+
+def test_the_default_pack_is_tested_in_a_few_unions_and_long_patterns_alone(default_pipeline: govflow.Pipeline) -> None:
+    from govflow.detect.prefilter import ALONE_CHARS, UNION_SIZE
+
+    unions = default_pipeline.engine.stack._unions
+    patterns = list(unions.group_of)
+    assert len(unions.unions) < len(patterns) / 4  # a column none of them matches takes a fraction of the passes
+    for group, union in enumerate(unions.unions):
+        members = [p for p in patterns if unions.group_of[p] == group]
+        assert len(members) <= UNION_SIZE
+        if union is None:
+            assert len(members) == 1
+        else:
+            assert all(len(p) <= ALONE_CHARS for p in members)
+    assert any(len(p) > ALONE_CHARS for p in patterns)  # the URL patterns, each alone
 
 
 def test_name_check_sends_anything_name_like_to_ner() -> None:

@@ -33,7 +33,7 @@ from govflow.detect.findings import Finding, drop_contained
 from govflow.detect.name_check import may_hold_names
 from govflow.detect.national_ids import CountryPatternRecognizer
 from govflow.detect.offline import ensure_offline_tldextract
-from govflow.detect.prefilter import Prefilter, python_mask
+from govflow.detect.prefilter import PatternUnions, Prefilter, python_mask
 from govflow.detect.presidio_patterns import fast_analyze, runs_presidio_patterns
 from govflow.detect.prose import PROSE_RECOGNIZERS
 from govflow.policy.errors import did_you_mean
@@ -243,6 +243,7 @@ class DetectionStack:
         self.recognizers = recognizers
         self._country = {spec.name: spec.country for spec in rules.patterns}
         self._prefilters = [self._prefilter(r) for r in recognizers]
+        self._unions = PatternUnions([p for f in self._prefilters if f is not None for p, _ in f.re2])
         self._analyses = [fast_analyze(r) for r in recognizers]
         self._spans_are_matches = [_spans_are_matches(r) for r in recognizers]
         self._context = [[w.lower() for w in (r.context or [])] for r in recognizers]
@@ -360,13 +361,15 @@ class DetectionStack:
         name_words = set(re.split(r"[^a-z0-9]+", column.lower())) | {column.lower()}
         array = pa.array(values, pa.string())
         needs_python = python_mask(array)
+        hits = self._unions.hits(array)
         everything = np.arange(len(values))
         plans: list[tuple[int, np.ndarray, np.ndarray]] = []  # (recognizer, candidates, may span the whole)
         for k, prefilter in enumerate(self._prefilters):
             if prefilter is None:
                 plans.append((k, everything, np.ones(len(values), dtype=bool)))
                 continue
-            candidates = prefilter.candidates(values, array, needs_python, confirm=not self._spans_are_matches[k])
+            confirm = not self._spans_are_matches[k]
+            candidates = prefilter.candidates(values, array, needs_python, confirm=confirm, hits=hits)
             if not len(candidates):
                 continue
             if self._spans_are_matches[k]:
@@ -457,7 +460,8 @@ class DetectionStack:
         """Per recognizer, the indices of the texts its own regexes match (None: it has no regexes, so every
         text). Computed once per scan: both the spaCy plan and Presidio's choice of recognizers read it."""
         python = python_mask(array)
-        return [None if p is None else p.candidates(texts, array, python) for p in self._prefilters]
+        hits = self._unions.hits(array)
+        return [None if p is None else p.candidates(texts, array, python, hits=hits) for p in self._prefilters]
 
     def _entities_that_could_match(self, n: int, hits: list[np.ndarray | None]) -> list[list[str] | None]:
         """Per text, the entity types of every recognizer that could find something in it, so Presidio
