@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 import regex
 from hypothesis import given, settings
@@ -60,7 +61,7 @@ def test_every_default_prefilter_is_exact_on_generated_and_unusual_values(
             continue
         assert prefilter.candidates(values, array, needs_python).tolist() == _python_candidates(prefilter, values)
         checked += bool(prefilter.re2)
-        guarded += sum(translated.startswith("(?:^|[^") for translated, _ in prefilter.re2)
+        guarded += sum(translated.startswith("(?:^|") and exact for translated, exact in prefilter.re2)
     assert checked > 20  # the default pack's regexes do go through RE2
     assert guarded > 20  # with their "not inside a longer number or word" guards tested by RE2
 
@@ -228,17 +229,46 @@ def test_progress_draws_on_a_terminal_and_stays_quiet_in_a_pipe() -> None:
 def test_edge_guards_become_characters_to_consume_only_where_that_is_equivalent() -> None:
     from govflow.detect.prefilter import with_edge_guards
 
-    assert with_edge_guards(r"(?<![\w+(])(?<!\d[ ./-])\d{9}(?!\w)") == r"(?:^|[^\w+(])(?<!\d[ ./-])\d{9}(?:[^\w]|$)"
+    assert with_edge_guards(r"\d(?!\d)") == r"\d(?:$|[\x20-\x2f\x3a-\x7e])"
     assert with_edge_guards(r"(?<!\d)a|b") == r"(?<!\d)a|b"  # top-level alternation: left alone
     assert with_edge_guards(r"(?<=x)\d+") == r"(?<=x)\d+"  # positive lookbehind: left alone
     assert with_edge_guards(r"\d+(?!\w)?") == r"\d+(?!\w)?"  # a quantified guard is not a guard
-    assert with_edge_guards(r"(?<![^a])b") == r"(?<![^a])b"  # a negated class would need a double negation
-    assert re2_pattern(r"\d{9}(?!\w)", 0) == r"\d{9}(?:[^\w]|$)"
-    values = ["123456789", "x123456789", "123456789x", "a 123456789 b", "DE89370400440532013000"]
-    prefilter = Prefilter([regex.compile(r"(?<![\w+(])\d{9}(?!\w)")])
-    assert prefilter.re2 == [(r"(?:^|[^\w+(])\d{9}(?:[^\w]|$)", True)]
+    assert with_edge_guards(r"(?<!\d+)a") == r"(?<!\d+)a"  # nor is one of varying length
+    assert with_edge_guards(r"(?<![^a])b") == r"(?:^|[a])b"  # "not after a non-a": at the start or after an a
+    # Two-character guards: the character before the run is consumed too where it decides.
+    assert with_edge_guards(r"(?<!\d-)7") == r"(?:^|[\x20-\x2c\x2e-\x7e]|(?:^|[\x20-\x2f\x3a-\x7e])[\x2d])7"
+    assert re2_pattern(r"\d{9}(?!\w)", 0) == r"\d{9}(?:$|[\x20-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7e])"
+    assert re2_pattern(r"(?<!x)y", regex.IGNORECASE).startswith("(?i)(?:^|[\\x20-W")  # X and x both excluded
+    values = ["123456789", "x123456789", "123456789x", "a 123456789 b", "DE89370400440532013000", "1-123456789"]
+    prefilter = Prefilter([regex.compile(r"(?<![\w+(])(?<!\d-)\d{9}(?!\w)")])
+    assert [exact for _, exact in prefilter.re2] == [True]
     array = pa.array(values, pa.string())
     assert prefilter.candidates(values, array, python_mask(array)).tolist() == [0, 3]
+
+
+_GUARDED = [
+    r"(?<![\w+(])(?<!\d[ ./-])(?<![A-Za-z][./-])(?<!\d\))(?<!\d\) )\d{3}(?!\w)(?![ ./-]\d)(?![./-][A-Za-z])",
+    r"(?<!\d)(?<!\d\.)\d+(?:\.\d+)?(?!\.\d)(?!\d)",
+    r"(?<![a-z])(?<!x )AB(?! x)(?![A-Z])",
+    r"(?<!\()(?<![^ ]\))\d\d(?!-)",
+    r"(?<!\d-)(?<![-_])\d(?!-\d)(?![-_])",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("0123 .-/()+aAbBxXzZ_"), max_size=14), min_size=1, max_size=25))
+def test_rewritten_guards_test_exactly_what_the_lookarounds_test(values: list[str]) -> None:
+    from govflow.detect.prefilter import with_edge_guards
+
+    array = pa.array(values, pa.string())
+    for flags in (0, regex.IGNORECASE):
+        for pattern in _GUARDED:
+            rewritten = with_edge_guards(pattern, flags)
+            assert "(?<" not in rewritten and "(?!" not in rewritten
+            inline = "(?i)" if flags else ""
+            re2 = pc.match_substring_regex(array, pattern=inline + rewritten).to_pylist()
+            python = [regex.search(pattern, v, flags) is not None for v in values]
+            assert re2 == python, pattern
 
 
 def _whole_matches(prefilter: Prefilter, values: list[str]) -> list[bool]:
@@ -297,6 +327,22 @@ def test_value_scan_skipping_inner_recognizers_finds_what_a_full_scan_finds(
             one_round = stack._scan_values(values, column, False)
         assert two_rounds == one_round
         assert skipped < len(calls)  # the second round did skip work
+
+
+def test_email_check_kept_per_domain_answers_as_tldextract_does_for_each_address(
+    default_pipeline: govflow.Pipeline,
+) -> None:
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+    from govflow.detect.presidio_patterns import _validator
+
+    recognizer = next(r for r in default_pipeline.engine.stack.recognizers if isinstance(r, EmailRecognizer))
+    validate = _validator(recognizer)
+    addresses = ["a@mail.de", "b@mail.de", "a@localhost", "a@b.c@d.com", "x@[::1]", "a/b@x.com", "a@x.com."]
+    addresses += ["a?b@x.com", "a@EXAMPLE.COM", "a@x.invalidtld", " a@b.co.uk ", "a@b:25", "a#b@mail.de"]
+    addresses += ["a@例え.jp", "a@1.2.3.4", "a@"]
+    for address in addresses * 2:  # the second time from memory
+        assert validate(address) == recognizer.validate_result(address), address
 
 
 def test_fast_pattern_analysis_gives_presidios_results(default_pipeline: govflow.Pipeline, customers: pa.Table) -> None:

@@ -147,17 +147,31 @@ class CountryPatternRecognizer(PatternRecognizer):
         ``regex_flags`` is accepted for Presidio compatibility and ignored: the patterns are
         compiled once with the flags they were written for.
         """
+        return self._find(text, explain=True)
+
+    def analyze_value(self, text: str) -> list[RecognizerResult]:
+        """`analyze`'s results for one structured value, without the explanation objects that only
+        Presidio's analyzer reads (its context enhancer); structured values never reach it."""
+        if type(self).analyze is not CountryPatternRecognizer.analyze:
+            return self.analyze(text, self.supported_entities)
+        return self._find(text, explain=False)
+
+    def _find(self, text: str, *, explain: bool) -> list[RecognizerResult]:
         results = [
-            self._result(match, pattern)
+            self._result(match, pattern, explain)
             for pattern in self.PATTERNS
             for match in pattern.compiled.finditer(text)
             if not self.invalidate_result(match.group())
         ]
         return EntityRecognizer.remove_duplicates(results) if len(results) > 1 else results
 
-    def _result(self, match: regex.Match[str], pattern: IdPattern) -> RecognizerResult:
-        explanation = self.build_regex_explanation(
-            self.name, pattern.name, pattern.compiled.pattern, pattern.score, True, REGEX_FLAGS
+    def _result(self, match: regex.Match[str], pattern: IdPattern, explain: bool) -> RecognizerResult:
+        explanation = (
+            self.build_regex_explanation(
+                self.name, pattern.name, pattern.compiled.pattern, pattern.score, True, REGEX_FLAGS
+            )
+            if explain
+            else None
         )
         return RecognizerResult(
             entity_type=self.ENTITY,

@@ -172,24 +172,87 @@ def _top_level_items(pattern: str) -> list[tuple[int, int]]:
     return items
 
 
-def _one_char_outside(guard: str) -> str | None:
-    """For the body of a negative lookaround that tests one character (`[...]` or an escape such as
-    `\\w`), a character class matching any character the guard allows; None for any other body."""
-    if guard.startswith("[") and not guard.startswith("[^") and _class_end(guard, 0) == len(guard):
-        return f"[^{guard[1:-1]}]"
-    if len(guard) == 2 and guard[0] == "\\" and guard[1] not in "0123456789AbBzZG":
-        return f"[^{guard}]"
-    return None
+_PRINTABLE = [chr(code) for code in range(0x20, 0x7F)]
+_NOT_ONE_CHARACTER = set("()|*+?{}^$")
+_ANCHOR_ESCAPES = set("AbBzZG0123456789")
 
 
-def with_edge_guards(pattern: str) -> str:
-    """The leading negative lookbehind and trailing negative lookahead of one character each (the usual
-    "not inside a longer word or number" guards) rewritten as characters to consume or a text edge:
-    `(?<![\\w+(])` becomes `(?:^|[^\\w+(])`, `(?!\\w)` becomes `(?:[^\\w]|$)`. A pattern has a match
-    exactly when its rewritten form has one, so RE2 can test these guards instead of dropping them.
+def _one_character(item: str, flags: int) -> frozenset[str] | None:
+    """The printable-ASCII characters that `item` (a class, an escape or a literal: one character of text)
+    matches under `flags`; None for an item that is not one character (a group, an anchor, a quantifier)."""
+    if item.startswith("["):
+        pass
+    elif item.startswith("\\"):
+        if len(item) != 2 or item[1] in _ANCHOR_ESCAPES:
+            return None
+    elif len(item) != 1 or item in _NOT_ONE_CHARACTER:
+        return None
+    try:
+        compiled = regex.compile(item, flags)
+    except regex.error:
+        return None
+    return frozenset(c for c in _PRINTABLE if compiled.fullmatch(c))
 
-    Only the edges of a pattern without top-level alternation are touched, where consuming a character
-    cannot interfere with repetition or another branch. Other lookarounds stay for `without_lookarounds`.
+
+def _guard(pattern: str, start: int, end: int, opening: str, flags: int) -> list[frozenset[str]] | None:
+    """The character sets of a negative lookaround whose body is a run of one-character items, in the
+    body's order; None for any other lookaround."""
+    if not pattern.startswith(opening, start):
+        return None
+    body = pattern[start + len(opening) : end - 1]
+    sets = [_one_character(body[a:b], flags) for a, b in _top_level_items(body)]
+    if not sets or any(s is None for s in sets):
+        return None
+    return [s for s in sets if s is not None]
+
+
+def _class(chars: list[str]) -> str:
+    """An RE2 character class of exactly `chars` (printable ASCII), as ranges of consecutive code points."""
+
+    def literal(code: int) -> str:
+        return chr(code) if chr(code).isalnum() else f"\\x{code:02x}"
+
+    codes = sorted(ord(c) for c in chars)
+    runs: list[list[int]] = []
+    for code in codes:
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "[" + "".join(literal(a) if a == b else f"{literal(a)}-{literal(b)}" for a, b in runs) + "]"
+
+
+def _edge_or(context: str, edge: str) -> str:
+    return f"(?:{edge}|{context})" if context else edge
+
+
+def _allowed_context(guards: list[list[frozenset[str]]], before: bool) -> str:
+    """RE2 text for the characters beside a position where no guard matches (each guard: its character
+    sets, nearest the position first); empty when no character is allowed, only the text's edge. One
+    character is consumed per level; the edge (`^` before, `$` after) leaves a guard unmet."""
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for c in _PRINTABLE:
+        groups.setdefault(tuple(k for k, sets in enumerate(guards) if c in sets[0]), []).append(c)
+    alternatives = []
+    for met, chars in groups.items():
+        if any(len(guards[k]) == 1 for k in met):
+            continue  # a whole guard matches here: not allowed
+        rest = [guards[k][1:] for k in met]
+        further = _edge_or(_allowed_context(rest, before), "^" if before else "$") if rest else ""
+        alternatives.append(further + _class(chars) if before else _class(chars) + further)
+    return "|".join(alternatives)
+
+
+def with_edge_guards(pattern: str, flags: int = 0) -> str:
+    """The leading negative lookbehinds and trailing negative lookaheads made of one-character items (the
+    usual "not inside a longer word or number" guards, such as `(?<![\\w+(])` or `(?<!\\d[ ./-])`) rewritten
+    as characters to consume or a text edge: `(?<!\\d)` becomes `(?:^|[...])` with every printable-ASCII
+    character but the digits. A pattern has a match in a printable-ASCII text exactly when its rewritten
+    form has one, so RE2 can test these guards instead of dropping them (RE2 decides only such texts).
+
+    Only the edges of a pattern without top-level alternation are touched, where consuming characters
+    cannot interfere with repetition or another branch. Other lookarounds stay where they were (for
+    `without_lookarounds`): they test the same position as before.
     """
     items = _top_level_items(pattern)
     if any(pattern[a:b] == "|" for a, b in items):
@@ -200,37 +263,23 @@ def with_edge_guards(pattern: str) -> str:
     last = len(items)  # items[last:]: the run of lookaheads it ends with
     while last > first and pattern.startswith(("(?=", "(?!"), items[last - 1][0]):
         last -= 1
-    starts, ends = items[:first], items[last:]
-    body_start = starts[-1][1] if starts else 0
-    body_end = ends[0][0] if ends else len(pattern)
-    if body_end <= body_start:
+    body_start = items[first - 1][1] if first else 0
+    body_end = items[last][0] if last < len(items) else len(pattern)
+    if body_end <= body_start or pattern[body_start] in "?*+{":
+        return pattern  # nothing between the guards, or a quantified lookbehind
+    before = [(a, b, _guard(pattern, a, b, "(?<!", flags)) for a, b in items[:first]]
+    after = [(a, b, _guard(pattern, a, b, "(?!", flags)) for a, b in items[last:]]
+    behind = [sets[::-1] for _, _, sets in before if sets is not None]
+    ahead = [sets for _, _, sets in after if sets is not None]
+    if not behind and not ahead:
         return pattern
-    before = next(
-        (
-            (k, c)
-            for k, (a, b) in enumerate(starts)
-            if pattern.startswith("(?<!", a) and (c := _one_char_outside(pattern[a + 4 : b - 1]))
-        ),
-        None,
-    )
-    after = next(
-        (
-            (k, c)
-            for k, (a, b) in enumerate(ends)
-            if pattern.startswith("(?!", a) and (c := _one_char_outside(pattern[a + 3 : b - 1]))
-        ),
-        None,
-    )
-    if before is None and after is None:
-        return pattern
-    # The other lookarounds stay where they were: they test the same positions as before.
     return "".join(
         [
-            f"(?:^|{before[1]})" if before else "",
-            *(pattern[a:b] for k, (a, b) in enumerate(starts) if not before or k != before[0]),
+            _edge_or(_allowed_context(behind, True), "^") if behind else "",
+            *(pattern[a:b] for a, b, sets in before if sets is None),
             pattern[body_start:body_end],
-            *(pattern[a:b] for k, (a, b) in enumerate(ends) if not after or k != after[0]),
-            f"(?:{after[1]}|$)" if after else "",
+            *(pattern[a:b] for a, b, sets in after if sets is None),
+            _edge_or(_allowed_context(ahead, False), "$") if ahead else "",
         ]
     )
 
@@ -246,7 +295,7 @@ def _re2_translation(pattern: str, flags: int) -> tuple[str, bool] | None:
     if flags & ~(_HARMLESS | sum(_INLINE)) or "{," in pattern:
         return None
     try:
-        guarded = with_edge_guards(without_backreferences(pattern))
+        guarded = with_edge_guards(without_backreferences(pattern), flags)
         stripped = without_lookarounds(guarded)
     except _Unsupported:
         return None

@@ -12,10 +12,12 @@ keep Presidio's own path, since their results may come from anywhere.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import TypeGuard
 
 import regex
 from presidio_analyzer import EntityRecognizer, PatternRecognizer, RecognizerResult
+from presidio_analyzer.predefined_recognizers import EmailRecognizer
 
 __all__ = ["fast_analyze", "runs_presidio_patterns"]
 
@@ -23,8 +25,14 @@ Analyze = Callable[[str], list[RecognizerResult]]
 
 
 def fast_analyze(recognizer: EntityRecognizer) -> Analyze:
-    """A function giving `recognizer.analyze(text, its entities)`'s results for one text."""
-    return _pattern_analyze(recognizer) or (lambda text: recognizer.analyze(text, recognizer.supported_entities, None))
+    """A function giving `recognizer.analyze(text, its entities)`'s results for one text. govflow's own
+    recognizers offer the same without explanations as `analyze_value`."""
+    own: Analyze | None = getattr(recognizer, "analyze_value", None)
+    return (
+        own
+        or _pattern_analyze(recognizer)
+        or (lambda text: recognizer.analyze(text, recognizer.supported_entities, None))
+    )
 
 
 def runs_presidio_patterns(recognizer: EntityRecognizer) -> TypeGuard[PatternRecognizer]:
@@ -49,7 +57,7 @@ def _pattern_analyze(recognizer: EntityRecognizer) -> Analyze | None:
         RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
         RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
     }
-    validate, invalidate = recognizer.validate_result, recognizer.invalidate_result
+    validate, invalidate = _validator(recognizer), recognizer.invalidate_result
 
     def analyze(text: str) -> list[RecognizerResult]:
         results = []
@@ -71,3 +79,30 @@ def _pattern_analyze(recognizer: EntityRecognizer) -> Analyze | None:
         return EntityRecognizer.remove_duplicates(results) if len(results) > 1 else results
 
     return analyze
+
+
+# Characters that make tldextract read an e-mail address as a URL with a path, query, port or IPv6 host.
+_URL_SYNTAX = frozenset("/?#:[")
+
+
+def _validator(recognizer: PatternRecognizer) -> Callable[[str], bool | None]:
+    """`recognizer.validate_result`; for Presidio's e-mail recognizer, its answer kept per domain.
+
+    That check is `tldextract.extract(address).fqdn != ""`, and for an address with none of `/?#:[`
+    tldextract reads only what follows the last "@": every address of one domain gets the same answer,
+    and a column of addresses holds few domains. Any other address is checked as it comes.
+    """
+    validate = recognizer.validate_result
+    if type(recognizer).validate_result is not EmailRecognizer.validate_result:
+        return validate
+
+    @lru_cache(maxsize=4096)
+    def by_domain(domain: str) -> bool | None:
+        return validate(domain)
+
+    def validate_address(text: str) -> bool | None:
+        if _URL_SYNTAX.isdisjoint(text):
+            return by_domain(text.rpartition("@")[2])
+        return validate(text)
+
+    return validate_address

@@ -69,8 +69,8 @@ SPACY_IGNORED = [
     "LAW",
     "LANGUAGE",
 ]
-# Recognizers without regexes that only ever match text holding a digit (phone numbers).
-_DIGIT_RECOGNIZERS = frozenset({"GovflowInternationalPhoneRecognizer", "PhoneRecognizer"})
+# Recognizers without regexes that only ever match text holding a digit (Presidio's phone numbers).
+_DIGIT_RECOGNIZERS = frozenset({"PhoneRecognizer"})
 MEMO_ENTRIES = 100_000
 MEMO_VALUE_CHARS = 10_000
 _PRESIDIO_FLAGS = regex.DOTALL | regex.MULTILINE | regex.IGNORECASE
@@ -252,7 +252,11 @@ class DetectionStack:
 
     @staticmethod
     def _prefilter(recognizer: EntityRecognizer) -> Prefilter | None:
-        """The recognizer's own regexes, to skip values it cannot match; None = always analyse."""
+        """The recognizer's own regexes, to skip values it cannot match; None = always analyse. A recognizer
+        without regexes may name `NECESSARY_PATTERNS`: one of them matches any text it finds something in."""
+        necessary: Sequence[str] = getattr(recognizer, "NECESSARY_PATTERNS", ())
+        if necessary:
+            return Prefilter([regex.compile(p) for p in necessary])
         if not isinstance(recognizer, PatternRecognizer) or not recognizer.patterns:
             return None
         flags = recognizer.global_regex_flags if recognizer.global_regex_flags is not None else _PRESIDIO_FLAGS
@@ -533,7 +537,7 @@ class DetectionStack:
         raise (below 1.0), and that is not strictly inside a certain finding (score 1.0, of a type the
         policy keeps) from those recognizers: `drop_contained` removes such a result whatever its score
         (the URL regex's hit on an e-mail address's domain). The recognizers run once here on the texts
-        their regexes (or, for phone numbers, a digit) let through; it costs a tenth of the tagger it saves.
+        their regexes (or, for Presidio's phone numbers, a digit) let through; it costs a tenth of the tagger it saves.
         """
         found: list[list[RecognizerResult]] = [[] for _ in texts]
         parts = zip(self.recognizers, hits, self._context, self._analyses, strict=True)
