@@ -161,7 +161,8 @@ def _contiguous(positions: list[int]) -> bool:
 def _pick(text: str | list[str], positions: list[int]) -> str:
     """The characters of `text` at `positions`, joined."""
     if _contiguous(positions):
-        return "".join(text[positions[0] : positions[-1] + 1])
+        run = text[positions[0] : positions[-1] + 1]
+        return run if isinstance(run, str) else "".join(run)
     return "".join([text[i] for i in positions])
 
 
@@ -205,7 +206,8 @@ def _fpe(value: str, key: Key, tweak_context: str, alphabet: str, checksum: str 
         if not scheme.is_valid(_pick(value, covered)):
             raise ValueError(f"fpe: the value is not a valid {checksum} number")
         check_slots = covered[scheme.slots]
-    work = [i for i in _positions(value, chars) if i not in check_slots]
+    skipped = set(check_slots)
+    work = [i for i in _positions(value, chars) if i not in skipped] if skipped else _positions(value, chars)
     cipher = cipher_for(key.derive("fpe"), chars)
     if len(work) < cipher.min_len:
         raise ValueError(

@@ -106,20 +106,28 @@ class ProfileMasker:
         return self._presidio(spec), False
 
     def mask(self, value: str, findings: Sequence[Finding]) -> Masked:
+        if len(findings) == 1 and findings[0].start == 0 and findings[0].end == len(value):
+            # One finding over the whole value (most structured cells): the output is its replacement.
+            replacement, pseudonym = self._replace(value, findings[0].entity_type)
+            return Masked(replacement, ((0, len(replacement)),) if pseudonym else ())
         out = value
         spans = list(findings) if len(findings) == 1 else _merge(findings)
         replaced: list[tuple[int, bool]] = []  # (growth, pseudonym) per span, right to left
         for f in reversed(spans):
-            apply, pseudonym = self._by_entity.get(f.entity_type, self._default)
-            try:
-                replacement = apply(out[f.start : f.end], f.entity_type)
-            except Exception as exc:
-                raise MaskingError(
-                    f"masking profile {self.name!r}: masking a {f.entity_type} failed ({type(exc).__name__})"
-                ) from None
+            replacement, pseudonym = self._replace(out[f.start : f.end], f.entity_type)
             out = out[: f.start] + replacement + out[f.end :]
             replaced.append((len(replacement) - (f.end - f.start), pseudonym))
         return Masked(out, _pseudonym_spans(spans, replaced[::-1]))
+
+    def _replace(self, text: str, entity: str) -> tuple[str, bool]:
+        """The replacement of one finding's text, and whether it is a pseudonym."""
+        apply, pseudonym = self._by_entity.get(entity, self._default)
+        try:
+            return apply(text, entity), pseudonym
+        except Exception as exc:
+            raise MaskingError(
+                f"masking profile {self.name!r}: masking a {entity} failed ({type(exc).__name__})"
+            ) from None
 
 
 def _pseudonym_spans(spans: list[Finding], replaced: list[tuple[int, bool]]) -> tuple[tuple[int, int], ...]:
