@@ -246,6 +246,33 @@ def test_edge_guards_become_characters_to_consume_only_where_that_is_equivalent(
     assert prefilter.candidates(values, array, python_mask(array)).tolist() == [0, 3]
 
 
+@pytest.mark.parametrize(
+    ("pattern", "flags", "values"),
+    [
+        (r"(?<!\m)a", 0, ["a", " a", "ba"]),  # regex's word-start anchor: zero-width, not a character
+        (r"a(?!\M)", 0, ["a", "a ", "ab"]),
+        (r"(?<!ı)x", regex.IGNORECASE, ["ix", "Ix", "x"]),  # Python folds the dotless i to I only; RE2 would add i
+        (r"(?<![İ])x", regex.IGNORECASE, ["ix", "Ix", "x"]),
+        (r"a(?i)", 0, ["A", "a"]),  # inline flags after the start
+        (r"\b[A-Z]{2}(?-i)X\d{6}\b", regex.IGNORECASE | regex.MULTILINE | regex.DOTALL, ["abX123456", "abx123456"]),
+        (r"(?:abc){e<=1}", 0, ["abd", "xyz"]),  # fuzzy matching is literal text to RE2
+    ],
+)
+def test_syntax_re2_reads_otherwise_never_decides_alone(pattern: str, flags: int, values: list[str]) -> None:
+    prefilter = Prefilter([regex.compile(pattern, flags)])
+    array = pa.array(values, pa.string())
+    assert prefilter.candidates(values, array, python_mask(array)).tolist() == _python_candidates(prefilter, values)
+
+
+def test_patterns_whose_union_re2_refuses_run_alone() -> None:
+    patterns = [rf"{i}\pL{{150}}" for i in range(8)]  # each compiles; eight together exceed RE2's program size
+    unions = PatternUnions(patterns)
+    assert unions.unions == [None] * 8
+    values = ["0" + "é" * 150, "x"]
+    array = pa.array(values, pa.string())
+    assert unions.hits(array)(patterns[0]).tolist() == PatternHits(array)(patterns[0]).tolist() == [True, False]
+
+
 _GUARDED = [
     r"(?<![\w+(])(?<!\d[ ./-])(?<![A-Za-z][./-])(?<!\d\))(?<!\d\) )\d{3}(?!\w)(?![ ./-]\d)(?![./-][A-Za-z])",
     r"(?<!\d)(?<!\d\.)\d+(?:\.\d+)?(?!\.\d)(?!\d)",

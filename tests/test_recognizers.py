@@ -595,6 +595,23 @@ def test_placeholder_runs_of_one_digit_are_not_ids() -> None:
         assert found("1" * n) == []
 
 
+def test_cn_ids_whose_region_stdnum_lists_without_counties_are_found_not_crashed_on() -> None:
+    from govflow.detect.national_ids import GovflowCnResidentIdRecognizer
+
+    number = "117638948109171496"  # check character and birth date valid; region 117638 has no county list
+    with pytest.raises(KeyError):
+        ric.is_valid(number)  # stdnum's own check crashes here; a scan must not
+    assert GovflowCnResidentIdRecognizer.is_valid(number)
+    assert [(r.entity_type, r.recognition_metadata["country"]) for r in _cn(number)] == [("CN_RESIDENT_ID", "CN")]
+    assert not GovflowCnResidentIdRecognizer.is_valid(number[:-1] + "7")  # a wrong check character still fails
+
+
+def _cn(text: str) -> list:
+    from govflow.detect.national_ids import GovflowCnResidentIdRecognizer
+
+    return GovflowCnResidentIdRecognizer().analyze(text, ["CN_RESIDENT_ID"])
+
+
 def test_every_national_id_entity_has_a_recognizer_and_country() -> None:
     expected = {
         "UK_NHS": "GB", "UK_NINO": "GB", "US_SSN": "US", "US_ITIN": "US", "CA_SIN": "CA", "DE_TAX_ID": "DE",

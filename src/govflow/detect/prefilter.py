@@ -12,11 +12,15 @@ that RE2 must never reject a value the recognizer's regex matches. Three things 
 - only printable-ASCII values go through RE2, where RE2's ASCII `\\w`, `\\d`, `\\s` and `\\b` mean the same as
   Python's Unicode ones; every other value is tested with the original regex in Python;
 - a pattern whose flags or syntax RE2 cannot take exactly as Python does (verbose mode, `regex`'s version-1
-  set operations, `{,n}` quantifiers, anything RE2 refuses to compile) is tested in Python for every value.
+  set operations, `{,n}` quantifiers, fuzzy matching, inline flags after the start, anything RE2 refuses
+  to compile) is tested in Python for every value.
 
-A pattern that needed no rewriting (no lookaround, no backreference) is *exact* on printable ASCII: there
-RE2 and Python accept the same strings, so RE2's hits need no Python confirmation. That confirmation was
-the larger part of the cost on identifier columns, where one value is a candidate for dozens of patterns.
+The usual guards at a pattern's edges, negative lookbehinds and lookaheads of one-character items
+(`(?<![\\w+(])`, `(?<!\\d[ ./-])`, `(?!\\w)`), are not dropped but rewritten as characters to consume, exactly
+(`with_edge_guards`). A pattern left with no lookaround and no backreference is *exact* on printable
+ASCII: there RE2 and Python accept the same strings, so RE2's hits need no Python confirmation. That
+confirmation was the larger part of the cost on identifier columns, where one value is a candidate for
+dozens of patterns.
 """
 
 from __future__ import annotations
@@ -174,16 +178,17 @@ def _top_level_items(pattern: str) -> list[tuple[int, int]]:
 
 _PRINTABLE = [chr(code) for code in range(0x20, 0x7F)]
 _NOT_ONE_CHARACTER = set("()|*+?{}^$")
-_ANCHOR_ESCAPES = set("AbBzZG0123456789")
+_CLASS_ESCAPES = set("dDwWsS")  # one character each; other letter escapes may be anchors (`\b`, `\m`, `\K`)
 
 
 def _one_character(item: str, flags: int) -> frozenset[str] | None:
     """The printable-ASCII characters that `item` (a class, an escape or a literal: one character of text)
-    matches under `flags`; None for an item that is not one character (a group, an anchor, a quantifier)."""
+    matches under `flags`; None for anything else (a group, an anchor, a quantifier, an escape other than
+    a class shorthand or a punctuation mark), and None where RE2's case folding would add characters."""
     if item.startswith("["):
         pass
     elif item.startswith("\\"):
-        if len(item) != 2 or item[1] in _ANCHOR_ESCAPES:
+        if len(item) != 2 or not (item[1] in _CLASS_ESCAPES or not item[1].isalnum()):
             return None
     elif len(item) != 1 or item in _NOT_ONE_CHARACTER:
         return None
@@ -191,7 +196,10 @@ def _one_character(item: str, flags: int) -> frozenset[str] | None:
         compiled = regex.compile(item, flags)
     except regex.error:
         return None
-    return frozenset(c for c in _PRINTABLE if compiled.fullmatch(c))
+    chars = frozenset(c for c in _PRINTABLE if compiled.fullmatch(c))
+    if flags & regex.IGNORECASE and any(c.swapcase() not in chars for c in chars):
+        return None  # RE2's (?i) would close the class under ASCII case (Python's `ı` matches `I` only)
+    return chars
 
 
 def _guard(pattern: str, start: int, end: int, opening: str, flags: int) -> list[frozenset[str]] | None:
@@ -290,9 +298,41 @@ def re2_pattern(pattern: str, flags: int) -> str | None:
     return None if translated is None else translated[0]
 
 
+_QUANTIFIER = regex.compile(r"\{\d+(?:,\d*)?\}")
+_INLINE_FLAGS = regex.compile(r"\(\?(?:[aiLmsux]+(?:-[aiLmsux]+)?|-[aiLmsux]+)[:)]")
+
+
+def _python_only_syntax(pattern: str) -> bool:
+    """Whether `pattern` holds syntax RE2 reads differently: inline flags after the start (the `regex`
+    module reports them in `flags`, which would then cover the whole RE2 pattern) and braces that are no
+    `{n}`, `{n,}` or `{n,m}` quantifier (`regex`'s fuzzy matching, `{e<=1}`, is literal text to RE2)."""
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            i = _class_end(pattern, i)
+            continue
+        if c == "{" and not _QUANTIFIER.match(pattern, i):
+            return True
+        if c == "(" and i > 0 and _INLINE_FLAGS.match(pattern, i):
+            return True
+        if c == "(" and i == 0 and (found := _INLINE_FLAGS.match(pattern, i)) and found.group().endswith(":"):
+            return True  # flags scoped to a group: RE2 takes them, but `flags` may hold them too
+        i += 1
+    return False
+
+
 def _re2_translation(pattern: str, flags: int) -> tuple[str, bool] | None:
     """`re2_pattern` and whether it is exact (matches the same printable-ASCII strings as `pattern`)."""
     if flags & ~(_HARMLESS | sum(_INLINE)) or "{," in pattern:
+        return None
+    try:
+        if _python_only_syntax(pattern):
+            return None
+    except _Unsupported:
         return None
     try:
         guarded = with_edge_guards(without_backreferences(pattern), flags)
@@ -301,9 +341,7 @@ def _re2_translation(pattern: str, flags: int) -> tuple[str, bool] | None:
         return None
     inline = "".join(letter for bit, letter in _INLINE.items() if flags & bit)
     candidate = f"(?{inline}){stripped}" if inline else stripped
-    try:
-        pc.match_substring_regex(pa.array(["a"]), pattern=candidate)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    if not _compiles(candidate):
         return None
     return candidate, stripped == guarded and without_backreferences(pattern) == pattern
 
@@ -375,17 +413,26 @@ ALONE_CHARS = 1_000
 it swells the DFA past its memory budget, slowing the union down more than it saves."""
 
 
-def _scoped(pattern: str) -> str:
-    """`pattern` as one alternative of a union. A group scopes its inline flags (RE2, as Perl), so a
-    leading `(?i)` still covers only this pattern."""
-    return f"(?:{pattern})"
+def _union(patterns: Sequence[str]) -> str:
+    """One RE2 pattern matching where any of `patterns` does. A group scopes its inline flags (RE2, as
+    Perl), so a leading `(?i)` still covers only its own pattern."""
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        pc.match_substring_regex(pa.array(["a"]), pattern=pattern)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
 
 
 class PatternUnions:
     """Every recognizer's RE2 patterns, in unions of a few: one pass over a column with a union rejects,
     for all of its patterns at once, the values none of them can match; each pattern then runs only on
     the values its union accepted. A union matches exactly where one of its patterns does, so the answer
-    per pattern is the one a pass of that pattern alone gives."""
+    per pattern is the one a pass of that pattern alone gives. Patterns whose union RE2 will not compile
+    (it caps a program's size) run alone."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
         unique = list(dict.fromkeys(patterns))
@@ -401,7 +448,9 @@ class PatternUnions:
                 current = []
         if current:
             groups.append(current)
-        self.unions = ["|".join(_scoped(p) for p in group) if len(group) > 1 else None for group in groups]
+        # Patterns that compile alone may not together (RE2 caps a program's size): those run alone.
+        groups = [g for group in groups for g in ([group] if _compiles(_union(group)) else [[p] for p in group])]
+        self.unions = [_union(group) if len(group) > 1 else None for group in groups]
         self.group_of = {pattern: k for k, group in enumerate(groups) for pattern in group}
 
     def hits(self, array: pa.Array) -> PatternHits:
