@@ -25,7 +25,7 @@ dozens of patterns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -61,24 +61,31 @@ def _class_end(pattern: str, start: int) -> int:
     return j + 1
 
 
-def _group_end(pattern: str, start: int) -> int:
-    """Index just past the group opening at `start`."""
-    depth, j = 0, start
+def _syntax_characters(pattern: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, character) of each character of `pattern` from `start` outside escapes and classes, which
+    are skipped whole."""
+    j = start
     while j < len(pattern):
         c = pattern[j]
         if c == "\\":
             j += 2
-            continue
-        if c == "[":
+        elif c == "[":
             j = _class_end(pattern, j)
-            continue
+        else:
+            yield j, c
+            j += 1
+
+
+def _group_end(pattern: str, start: int) -> int:
+    """Index just past the group opening at `start`."""
+    depth = 0
+    for j, c in _syntax_characters(pattern, start):
         if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
             if depth == 0:
                 return j + 1
-        j += 1
     raise _Unsupported("unbalanced parentheses")
 
 
@@ -306,22 +313,11 @@ def _python_only_syntax(pattern: str) -> bool:
     """Whether `pattern` holds syntax RE2 reads differently: inline flags after the start (the `regex`
     module reports them in `flags`, which would then cover the whole RE2 pattern) and braces that are no
     `{n}`, `{n,}` or `{n,m}` quantifier (`regex`'s fuzzy matching, `{e<=1}`, is literal text to RE2)."""
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            i = _class_end(pattern, i)
-            continue
+    for i, c in _syntax_characters(pattern):
         if c == "{" and not _QUANTIFIER.match(pattern, i):
             return True
-        if c == "(" and i > 0 and _INLINE_FLAGS.match(pattern, i):
-            return True
-        if c == "(" and i == 0 and (found := _INLINE_FLAGS.match(pattern, i)) and found.group().endswith(":"):
-            return True  # flags scoped to a group: RE2 takes them, but `flags` may hold them too
-        i += 1
+        if c == "(" and (found := _INLINE_FLAGS.match(pattern, i)) and (i > 0 or found.group().endswith(":")):
+            return True  # (at the start, flags scoped to a group: RE2 takes them, but `flags` may hold them too)
     return False
 
 
