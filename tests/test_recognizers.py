@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import phonenumbers
 import pytest
 import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, PatternRecognizer, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NlpEngineProvider
 from stdnum import ean, iban, luhn, verhoeff
@@ -693,6 +695,31 @@ def test_phone_edge_cases() -> None:
 def test_phone_recognizer_skips_text_without_international_prefix() -> None:
     recognizer = GovflowInternationalPhoneRecognizer()
     assert recognizer.analyze("020 7946 0958 and 212-555-0198", ["PHONE_NUMBER"]) == []
+
+
+def _international(region: str) -> str:
+    number = phonenumbers.example_number(region)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+_PHONE_ISH = st.text(alphabet=st.sampled_from("0012345789 +-().x:Z\u0664"), max_size=24)
+_NUMBERS = st.sampled_from(PHONE_REGIONS).map(_international)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    _PHONE_ISH,
+    st.one_of(_PHONE_ISH, _NUMBERS, _NUMBERS.map(lambda n: "00" + n[1:]), _NUMBERS.map(lambda n: n.replace(" ", ""))),
+    _PHONE_ISH,
+)
+def test_phone_numbers_are_found_only_where_the_necessary_patterns_match(before: str, middle: str, after: str) -> None:
+    """The prefilter skips the recognizer on any value none of its NECESSARY_PATTERNS matches; that is only
+    right if it never finds a number in such a value."""
+    recognizer = GovflowInternationalPhoneRecognizer()
+    necessary = [regex.compile(p) for p in recognizer.NECESSARY_PATTERNS]
+    for text in (before + middle + after, middle, f"{before} {middle} {after}"):
+        if recognizer.analyze(text, ["PHONE_NUMBER"]):
+            assert any(p.search(text) for p in necessary), text
 
 
 # --- inside a Presidio AnalyzerEngine ------------------------------------------------------------------

@@ -218,7 +218,7 @@ class Engine:
                 source = evidence_source(f)
                 if source and f.country:
                     ev.append(Evidence(f.country, source, leaf.name))
-            evidence.append(sorted(set(ev)))
+            evidence.append(sorted(set(ev)) if len(ev) > 1 else ev)
         return _LeafScan(leaf, column, column_index, profile, codes, uniques, findings, problems, evidence)
 
     def _detect(

@@ -102,9 +102,9 @@ class GovflowInternationalPhoneRecognizer(LocalRecognizer):
 
     ENTITY = "PHONE_NUMBER"
     SCORE = 0.75
-    # A text it finds a number in holds "+" or "00" (see `analyze`): the detection stack's RE2 prefilter
-    # skips every other value of a column without calling it.
-    NECESSARY_PATTERNS = (r"\+", "00")
+    # A text it finds a number in holds "+", or "00" before a digit 1-9 that `_with_plus` rewrites to "+"
+    # (see `analyze`): the detection stack's RE2 prefilter skips every other value without calling it.
+    NECESSARY_PATTERNS = (r"\+", "00[1-9]")
     CONTEXT = ("phone", "telephone", "mobile", "cell", "tel", "fax", "call", "whatsapp")
 
     def __init__(self, supported_language: str = "en", context: Sequence[str] | None = None) -> None:
