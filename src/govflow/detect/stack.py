@@ -28,6 +28,7 @@ from presidio_analyzer import (
 from presidio_analyzer import predefined_recognizers as presidio_predefined
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 
+from govflow.detect.context_triggers import lemma_triggers
 from govflow.detect.evidence import ENTITY_COUNTRY, evidence_recognizers
 from govflow.detect.findings import Finding, drop_contained
 from govflow.detect.name_check import may_hold_names
@@ -190,12 +191,16 @@ def _country_of(result: RecognizerResult, recognizer_country: dict[str, str | No
     return ENTITY_COUNTRY.get(result.entity_type)
 
 
-def _context_can_change(results: Sequence[RecognizerResult], ignored: frozenset[str]) -> bool:
-    """Whether context words could change what these results become (see `DetectionStack._needs_context`)."""
+def _context_can_change(
+    results: Sequence[RecognizerResult], raisable: Sequence[RecognizerResult], ignored: frozenset[str]
+) -> bool:
+    """Whether context words could change what these results become (see `DetectionStack._needs_context`):
+    one of `raisable` (the results whose context words the text may hold) scores below 1.0 and lies in
+    no certain one of `results`."""
     certain = [(r.start, r.end) for r in results if r.score >= 1.0 and r.entity_type not in ignored]
     return any(
         r.score < 1.0 and not any(a <= r.start and r.end <= b and (a, b) != (r.start, r.end) for a, b in certain)
-        for r in results
+        for r in raisable
     )
 
 
@@ -247,6 +252,7 @@ class DetectionStack:
         self._analyses = [fast_analyze(r) for r in recognizers]
         self._spans_are_matches = [_spans_are_matches(r) for r in recognizers]
         self._context = [[w.lower() for w in (r.context or [])] for r in recognizers]
+        self._triggers: list[frozenset[str] | None] | None = None
         self._analyzer: AnalyzerEngine | None = None
         self._memory: dict[tuple[tuple[object, ...], str] | None, tuple[Finding, ...]] = {}
 
@@ -534,14 +540,17 @@ class DetectionStack:
         """Texts where context words can change a finding, so the tagger and lemmatizer must run there.
 
         That takes a recognizer with context words finding something whose score context could still
-        raise (below 1.0), and that is not strictly inside a certain finding (score 1.0, of a type the
-        policy keeps) from those recognizers: `drop_contained` removes such a result whatever its score
-        (the URL regex's hit on an e-mail address's domain). The recognizers run once here on the texts
-        their regexes (or, for Presidio's phone numbers, a digit) let through; it costs a tenth of the tagger it saves.
+        raise (below 1.0), in a text that may hold a lemma carrying one of its context words
+        (`context_triggers`: most phone numbers in notes come without "phone" or "call"), and that is not
+        strictly inside a certain finding (score 1.0, of a type the policy keeps) from those recognizers:
+        `drop_contained` removes such a result whatever its score (the URL regex's hit on an e-mail
+        address's domain). The recognizers run once here on the texts their regexes (or, for Presidio's
+        phone numbers, a digit) let through; it costs a tenth of the tagger it saves.
         """
         found: list[list[RecognizerResult]] = [[] for _ in texts]
-        parts = zip(self.recognizers, hits, self._context, self._analyses, strict=True)
-        for recognizer, hit, context, analyze in parts:
+        raisable: list[list[RecognizerResult]] = [[] for _ in texts]
+        parts = zip(self.recognizers, hits, self._context, self._analyses, self._lemma_triggers(), strict=True)
+        for recognizer, hit, context, analyze, triggers in parts:
             if not context:
                 continue
             if hit is None:
@@ -549,8 +558,21 @@ class DetectionStack:
                     return [True] * len(texts)  # no regex says where it cannot match
                 hit = np.flatnonzero(pc.match_substring_regex(array, pattern=r"\p{N}").to_numpy(zero_copy_only=False))
             for i in hit.tolist():
-                found[i].extend(analyze(texts[i]))
-        return [_context_can_change(results, self.ignored) for results in found]
+                results = analyze(texts[i])
+                if not results:
+                    continue
+                found[i].extend(results)
+                if triggers is None or any(t in texts[i].lower() for t in triggers):
+                    raisable[i].extend(results)
+        return [_context_can_change(f, r, self.ignored) for f, r in zip(found, raisable, strict=True)]
+
+    def _lemma_triggers(self) -> list[frozenset[str] | None]:
+        """Per recognizer, what a lower-cased text must hold for a lemma in it to carry one of the
+        recognizer's context words (`context_triggers.lemma_triggers`); built once, with the spaCy model."""
+        if self._triggers is None:
+            nlp = self.analyzer.nlp_engine.nlp[self.language]
+            self._triggers = [lemma_triggers(nlp, words) for words in self._context]
+        return self._triggers
 
     def scan_text(self, text: str) -> list[Finding]:
         return self.scan_texts([text])[0]
