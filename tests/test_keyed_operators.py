@@ -330,6 +330,11 @@ def test_fpe_digits_round_trip_and_keep_the_format(key: Key, value: str, context
 
 @given(key=keys, value=separated(st.text(string.digits + string.ascii_uppercase, min_size=4, max_size=36)))
 def test_fpe_alphanumeric_round_trip(key: Key, value: str) -> None:
+    alphabet = string.digits + string.ascii_uppercase
+    if sum(c in alphabet for c in value) > 36:  # a separator "Ab" brings one more encryptable "A"
+        with pytest.raises(ValueError, match="too long for format-preserving encryption"):
+            fpe_encrypt(value, key, alphabet="alphanumeric")
+        return
     encrypted = fpe_encrypt(value, key, alphabet="alphanumeric")
     assert_same_shape(value, encrypted, string.digits + string.ascii_uppercase)
     assert fpe_decrypt(encrypted, key, alphabet="alphanumeric") == value

@@ -26,6 +26,7 @@ from presidio_analyzer import (
     RecognizerResult,
 )
 from presidio_analyzer import predefined_recognizers as presidio_predefined
+from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 
 from govflow.detect.context_triggers import lemma_triggers
@@ -191,6 +192,34 @@ def _country_of(result: RecognizerResult, recognizer_country: dict[str, str | No
     return ENTITY_COUNTRY.get(result.entity_type)
 
 
+class _NoLemmas(ContextAwareEnhancer):
+    """Presidio's lemma enhancer where no token has a lemma: no context word can be found, nothing changes."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            context_similarity_factor=CONTEXT_BOOST,
+            min_score_with_context_similarity=CONTEXT_FLOOR,
+            context_prefix_count=0,
+            context_suffix_count=0,
+        )
+
+    def enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        return raw_results
+
+
+def _reads_no_artifacts(recognizer: EntityRecognizer) -> bool:
+    """Whether the recognizer's results never depend on spaCy's tokens: Presidio's own regex loop, or
+    govflow's recognizers (none of which reads them)."""
+    return type(recognizer).analyze is PatternRecognizer.analyze or type(recognizer).__module__.startswith("govflow.")
+
+
 def _context_can_change(
     results: Sequence[RecognizerResult], raisable: Sequence[RecognizerResult], ignored: frozenset[str]
 ) -> bool:
@@ -254,6 +283,9 @@ class DetectionStack:
         self._context = [[w.lower() for w in (r.context or [])] for r in recognizers]
         self._triggers: list[frozenset[str] | None] | None = None
         self._analyzer: AnalyzerEngine | None = None
+        self._analyzer_without_lemmas: AnalyzerEngine
+        self._no_artifacts: NlpArtifacts
+        self._reads_no_artifacts = all(_reads_no_artifacts(r) for r in recognizers)
         self._memory: dict[tuple[tuple[object, ...], str] | None, tuple[Finding, ...]] = {}
 
     @staticmethod
@@ -287,6 +319,16 @@ class DetectionStack:
             self._analyzer = AnalyzerEngine(
                 registry=registry, nlp_engine=nlp_engine, supported_languages=[self.language]
             )
+            # Texts spaCy made no lemmas for: Presidio's lemma enhancer can find no context word there, and
+            # its deep copy of every result was a third of the analyzer's time on them.
+            self._analyzer_without_lemmas = AnalyzerEngine(
+                registry=registry,
+                nlp_engine=nlp_engine,
+                supported_languages=[self.language],
+                context_aware_enhancer=_NoLemmas(),
+            )
+            empty = nlp_engine.nlp[self.language].make_doc("")
+            self._no_artifacts = NlpArtifacts([], empty, [], [], nlp_engine, self.language)
         return self._analyzer
 
     def _to_findings(self, results: Iterable[RecognizerResult], offset: int = 0) -> list[Finding]:
@@ -459,10 +501,11 @@ class DetectionStack:
         hits = self._candidates(texts, array)
         artifacts = self._nlp_artifacts(texts, array, hits, batch_size, piece_opaque)
         entity_lists = self._entities_that_could_match(len(texts), hits)
-        for (i, offset, piece), nlp_artifacts, entities in zip(pieces, artifacts, entity_lists, strict=True):
+        for (i, offset, piece), (nlp_artifacts, lemmas), entities in zip(pieces, artifacts, entity_lists, strict=True):
             if entities == []:
                 continue  # no recognizer can find anything in this text
-            results = analyzer.analyze(piece, self.language, entities=entities, nlp_artifacts=nlp_artifacts)
+            engine = analyzer if lemmas else self._analyzer_without_lemmas
+            results = engine.analyze(piece, self.language, entities=entities, nlp_artifacts=nlp_artifacts)
             out[i].extend(self._to_findings(results, offset))
         return [drop_contained(f) for f in out]
 
@@ -503,12 +546,18 @@ class DetectionStack:
         engine = self.analyzer.nlp_engine
         nlp = engine.nlp[self.language]
         plan = self._component_plan(texts, array, hits, opaque)
-        out: list[NlpArtifacts | None] = [None] * len(texts)
+        out: list[tuple[NlpArtifacts, bool] | None] = [None] * len(texts)
         for disabled in sorted(set(plan)):
             indices = [i for i, d in enumerate(plan) if d == disabled]
+            lemmas = "lemmatizer" not in disabled
+            if self._reads_no_artifacts and set(nlp.pipe_names) <= set(disabled):
+                # Nothing for spaCy to do but tokenise, and no recognizer here reads tokens.
+                for i in indices:
+                    out[i] = (self._no_artifacts, lemmas)
+                continue
             docs = nlp.pipe([texts[i] for i in indices], batch_size=batch_size, disable=list(disabled))
             for i, doc in zip(indices, docs, strict=True):
-                out[i] = engine._doc_to_nlp_artifact(doc, self.language)
+                out[i] = (engine._doc_to_nlp_artifact(doc, self.language), lemmas)
         return out  # type: ignore[return-value]
 
     def _component_plan(
