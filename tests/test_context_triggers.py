@@ -108,3 +108,24 @@ def _stacks(policy) -> tuple[DetectionStack, DetectionStack]:  # type: ignore[no
     fast.forget()
     full.forget()
     return fast, full
+
+
+def test_only_recognizers_that_never_read_spacys_tokens_let_a_text_skip_spacy() -> None:
+    from presidio_analyzer import Pattern, PatternRecognizer
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+    from govflow.detect.stack import _reads_no_artifacts
+
+    class ReadsTokens(PatternRecognizer):
+        def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # type: ignore[no-untyped-def]
+            return [] if nlp_artifacts is None else super().analyze(text, entities, nlp_artifacts, regex_flags)
+
+    class OwnContext(PatternRecognizer):
+        def enhance_using_context(self, text, raw_recognizer_results, *args, **kwargs):  # type: ignore[no-untyped-def]
+            return raw_recognizer_results
+
+    pattern = [Pattern("ref", r"REF\d+", 0.5)]
+    assert _reads_no_artifacts(EmailRecognizer())
+    assert _reads_no_artifacts(PatternRecognizer("REF", patterns=pattern))
+    assert not _reads_no_artifacts(ReadsTokens("REF", patterns=pattern))
+    assert not _reads_no_artifacts(OwnContext("REF", patterns=pattern))

@@ -3,10 +3,13 @@
 Presidio raises a score when a context word is a substring of a lemma near the finding. The tagger and
 lemmatizer that make those lemmas cost more than NER on short notes, so a text runs them only where some
 lemma could hold a context word. A lemma is the token itself (lower-cased), an exception the lemmatizer
-lists for that token, or the token with a suffix rule applied (`old` -> `new`). A context word in a lemma
-of the first kind is in the lower-cased text; in one of the second kind, the text holds the exception's
-key; in one of the third kind, either the word lies in what the rule kept (so it is in the text) or it
-runs into `new`: the text then holds the word's head followed by `old` ("phoning" -> "phone"). These
+lists for that token, the token with a suffix rule applied (`old` -> `new`), or a lemma the attribute
+ruler writes (a fixed list: "be", "have", "I", ...). A context word in a lemma of the first kind is in the
+lower-cased text; in one of the second kind, the text holds the exception's key; in one of the third kind,
+either the word lies in what the rule kept (so it is in the text) or it runs into `new`: the text then
+holds the word's head followed by `old` ("phoning" -> "phone"); a pipeline whose attribute ruler writes a
+lemma holding a context word is not bounded at all. A token holds no space, so a context word with one
+("social security") never matches a lemma; its triggers are harmless. These
 strings, found with `in` on the lower-cased text, are a superset test: a text without any of them gets
 the same scores with or without the tagger and lemmatizer.
 """
@@ -48,6 +51,7 @@ def lemma_triggers(nlp: Any, words: Sequence[str]) -> frozenset[str] | None:
     None when the pipeline's lemmas cannot be bounded this way (a lemmatizer not in rule mode, a component
     of unknown kind, an attribute-ruler lemma holding a context word): the text then always needs them.
     """
+    # An empty context word never raises a score: Presidio reports the word it found, and "" reads as none.
     words = [w.lower() for w in words if w]
     if not words:
         return frozenset()
@@ -72,10 +76,15 @@ def lemma_triggers(nlp: Any, words: Sequence[str]) -> frozenset[str] | None:
                 for form, lemmas in table.items():
                     if any(w in lemma.lower() for lemma in lemmas for w in words):
                         triggers.add(str(form).lower())
-        elif not isinstance(component, _LEMMA_FREE):
+        elif sets_lemmas(component):
             return None
     # A text holding "phoned" holds "phone": the shortest strings decide.
     return frozenset(t for t in triggers if not any(u != t and u in t for u in triggers))
+
+
+def sets_lemmas(component: Any) -> bool:
+    """Whether a pipeline component may write lemmas (a lemmatizer, an attribute ruler, or one of unknown kind)."""
+    return not isinstance(component, _LEMMA_FREE)
 
 
 def _pos_tables(lookups: Any, name: str) -> list[Any]:

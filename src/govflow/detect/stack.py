@@ -29,7 +29,7 @@ from presidio_analyzer import predefined_recognizers as presidio_predefined
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 
-from govflow.detect.context_triggers import lemma_triggers
+from govflow.detect.context_triggers import lemma_triggers, sets_lemmas
 from govflow.detect.evidence import ENTITY_COUNTRY, evidence_recognizers
 from govflow.detect.findings import Finding, drop_contained
 from govflow.detect.name_check import may_hold_names
@@ -193,7 +193,8 @@ def _country_of(result: RecognizerResult, recognizer_country: dict[str, str | No
 
 
 class _NoLemmas(ContextAwareEnhancer):
-    """Presidio's lemma enhancer where no token has a lemma: no context word can be found, nothing changes."""
+    """Presidio's lemma enhancer where no component that writes lemmas ran: no token has a lemma, so no
+    context word can be found and nothing changes."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -216,8 +217,10 @@ class _NoLemmas(ContextAwareEnhancer):
 
 def _reads_no_artifacts(recognizer: EntityRecognizer) -> bool:
     """Whether the recognizer's results never depend on spaCy's tokens: Presidio's own regex loop, or
-    govflow's recognizers (none of which reads them)."""
-    return type(recognizer).analyze is PatternRecognizer.analyze or type(recognizer).__module__.startswith("govflow.")
+    govflow's recognizers (none of which reads them), and no context enhancement of its own."""
+    kind = type(recognizer)
+    own_context = kind.enhance_using_context is not EntityRecognizer.enhance_using_context
+    return not own_context and (kind.analyze is PatternRecognizer.analyze or kind.__module__.startswith("govflow."))
 
 
 def _context_can_change(
@@ -549,9 +552,10 @@ class DetectionStack:
         out: list[tuple[NlpArtifacts, bool] | None] = [None] * len(texts)
         for disabled in sorted(set(plan)):
             indices = [i for i, d in enumerate(plan) if d == disabled]
-            lemmas = "lemmatizer" not in disabled
+            lemmas = any(sets_lemmas(component) for name, component in nlp.pipeline if name not in disabled)
             if self._reads_no_artifacts and set(nlp.pipe_names) <= set(disabled):
-                # Nothing for spaCy to do but tokenise, and no recognizer here reads tokens.
+                # Nothing for spaCy to do but tokenise, and no recognizer here reads tokens (NER is off too,
+                # so the text-only recognizers are spaCy's, which read only its entities).
                 for i in indices:
                     out[i] = (self._no_artifacts, lemmas)
                 continue
