@@ -393,6 +393,29 @@ def test_fast_pattern_analysis_gives_presidios_results(default_pipeline: govflow
     assert fast >= 3  # e-mail, URL, IP and the pack's own patterns take the fast path
 
 
+def test_value_analysis_gives_analyzes_results_and_yields_to_a_subclass_analyze(customers: pa.Table) -> None:
+    from govflow.detect.national_ids import GovflowUsSsnRecognizer
+    from govflow.detect.phones import GovflowInternationalPhoneRecognizer
+    from govflow.detect.presidio_patterns import fast_analyze
+
+    def plain(results: list) -> list[tuple[str, int, int, float]]:
+        return sorted((r.entity_type, r.start, r.end, r.score) for r in results)
+
+    values = ["+44 20 7946 0958", "call 0044 20 7946 0958", "536-90-4399", "no number here"]
+    values += [str(v) for v in customers.column("phone").to_pylist()[:50] if v]
+    for recognizer in (GovflowUsSsnRecognizer(), GovflowInternationalPhoneRecognizer()):
+        analyze = fast_analyze(recognizer)
+        assert analyze == recognizer.analyze_value
+        for value in values:
+            assert plain(analyze(value)) == plain(recognizer.analyze(value, recognizer.supported_entities))
+
+    class Stricter(GovflowInternationalPhoneRecognizer):
+        def analyze(self, text, entities, nlp_artifacts=None):  # type: ignore[no-untyped-def]
+            return []
+
+    assert fast_analyze(Stricter())("+44 20 7946 0958") == []
+
+
 def _matcher_numbers(text: str) -> list[tuple[int, int, str | None]]:
     import phonenumbers
 

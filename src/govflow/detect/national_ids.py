@@ -152,8 +152,6 @@ class CountryPatternRecognizer(PatternRecognizer):
     def analyze_value(self, text: str) -> list[RecognizerResult]:
         """`analyze`'s results for one structured value, without the explanation objects that only
         Presidio's analyzer reads (its context enhancer); structured values never reach it."""
-        if type(self).analyze is not CountryPatternRecognizer.analyze:
-            return self.analyze(text, self.supported_entities)
         return self._find(text, explain=False)
 
     def _find(self, text: str, *, explain: bool) -> list[RecognizerResult]:

@@ -127,8 +127,6 @@ class GovflowInternationalPhoneRecognizer(LocalRecognizer):
     def analyze_value(self, text: str) -> list[RecognizerResult]:
         """`analyze`'s results for one structured value, without the explanation objects that only
         Presidio's analyzer reads; structured values never reach it."""
-        if type(self).analyze is not GovflowInternationalPhoneRecognizer.analyze:
-            return self.analyze(text, self.supported_entities)
         return self._find(text, explain=False)
 
     def _find(self, text: str, *, explain: bool) -> list[RecognizerResult]:

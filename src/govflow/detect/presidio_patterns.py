@@ -27,12 +27,22 @@ Analyze = Callable[[str], list[RecognizerResult]]
 def fast_analyze(recognizer: EntityRecognizer) -> Analyze:
     """A function giving `recognizer.analyze(text, its entities)`'s results for one text. govflow's own
     recognizers offer the same without explanations as `analyze_value`."""
-    own: Analyze | None = getattr(recognizer, "analyze_value", None)
     return (
-        own
+        _value_analyze(recognizer)
         or _pattern_analyze(recognizer)
         or (lambda text: recognizer.analyze(text, recognizer.supported_entities, None))
     )
+
+
+def _value_analyze(recognizer: EntityRecognizer) -> Analyze | None:
+    """The recognizer's `analyze_value`, unless a subclass overrides the `analyze` it mirrors (then that
+    `analyze` decides what is found)."""
+    kind = type(recognizer)
+    owner = next((c for c in kind.__mro__ if "analyze_value" in vars(c)), None)
+    if owner is None or kind.analyze is not vars(owner).get("analyze"):
+        return None
+    value_analyze: Analyze = recognizer.analyze_value  # type: ignore[attr-defined]
+    return value_analyze
 
 
 def runs_presidio_patterns(recognizer: EntityRecognizer) -> TypeGuard[PatternRecognizer]:

@@ -288,7 +288,7 @@ class DetectionStack:
         self._analyzer: AnalyzerEngine | None = None
         self._analyzer_without_lemmas: AnalyzerEngine
         self._no_artifacts: NlpArtifacts
-        self._reads_no_artifacts = all(_reads_no_artifacts(r) for r in recognizers)
+        self._tokens_unread = all(_reads_no_artifacts(r) for r in recognizers)
         self._memory: dict[tuple[tuple[object, ...], str] | None, tuple[Finding, ...]] = {}
 
     @staticmethod
@@ -538,8 +538,9 @@ class DetectionStack:
         hits: list[np.ndarray | None],
         batch_size: int,
         opaque: list[list[tuple[int, int]]] | None = None,
-    ) -> list[NlpArtifacts]:
-        """spaCy's analysis of each text, running only the components whose output can change a finding.
+    ) -> list[tuple[NlpArtifacts, bool]]:
+        """spaCy's analysis of each text, running only the components whose output can change a finding,
+        and whether any component that writes lemmas ran on it (else no context word can be found there).
 
         NER runs where the text may hold a name or place (`may_hold_names`) and only person and place labels
         count; the tagger and lemmatizer, which feed context words, run where context words can change a
@@ -553,7 +554,7 @@ class DetectionStack:
         for disabled in sorted(set(plan)):
             indices = [i for i, d in enumerate(plan) if d == disabled]
             lemmas = any(sets_lemmas(component) for name, component in nlp.pipeline if name not in disabled)
-            if self._reads_no_artifacts and set(nlp.pipe_names) <= set(disabled):
+            if self._tokens_unread and set(nlp.pipe_names) <= set(disabled):
                 # Nothing for spaCy to do but tokenise, and no recognizer here reads tokens (NER is off too,
                 # so the text-only recognizers are spaCy's, which read only its entities).
                 for i in indices:
@@ -615,7 +616,8 @@ class DetectionStack:
                 if not results:
                     continue
                 found[i].extend(results)
-                if triggers is None or any(t in texts[i].lower() for t in triggers):
+                lowered = texts[i].lower() if triggers else ""
+                if triggers is None or any(t in lowered for t in triggers):
                     raisable[i].extend(results)
         return [_context_can_change(f, r, self.ignored) for f, r in zip(found, raisable, strict=True)]
 
