@@ -41,8 +41,8 @@ def found(recognizer: object, text: str, entity: str | None = None) -> list[str]
         ("Send it to 2450 Crown St, please", ["2450 Crown St"]),
         ("Meet me at Via dei Fiorentini 17", ["Via dei Fiorentini 17"]),
         ("The bus station is on Vesterskovvej 79", ["Vesterskovvej 79"]),
-        ("It is at Friedhofstrasse 33 Suite 979", ["Friedhofstrasse 33", "Suite 979"]),
-        ("address: 7878 Rahu 37 Apt. 405\nSindi\nEstonia 80042", ["7878", "Rahu 37", "Apt. 405", "80042"]),
+        ("Friedhofstrasse 33 Suite 979", ["Friedhofstrasse 33", "Suite 979"]),
+        ("7878 Rahu 37 Apt. 405\nTartu\nEstonia 80042", ["7878", "Rahu 37", "Apt. 405", "80042"]),
         ("PSC 6477, Box 2981\nAPO AE 83700", ["PSC 6477, Box 2981\nAPO AE 83700"]),
         ("USNS Bergman\nFPO AP 93757", ["USNS Bergman\nFPO AP 93757"]),
         ("at the corner of Beiteveien 2 and Sieda Radial.", ["the corner of Beiteveien 2 and Sieda Radial"]),
@@ -51,6 +51,79 @@ def found(recognizer: object, text: str, entity: str | None = None) -> list[str]
 )
 def test_street_addresses_are_found_as_their_pieces(text: str, pieces: list[str]) -> None:
     assert sorted(found(GovflowStreetAddressRecognizer(), text, "STREET_ADDRESS")) == sorted(pieces)
+
+
+@pytest.mark.parametrize(
+    ("text", "whole"),
+    [
+        (
+            "Send it to 3911 Fourth Avenue Suite 697, Mora de Rubielos, Spain 16200.",
+            "3911 Fourth Avenue Suite 697, Mora de Rubielos, Spain 16200",
+        ),
+        (
+            "Ship to:\n692 Kuuse 53 Apt. 641, Grubbenvorst, Netherlands",
+            "692 Kuuse 53 Apt. 641, Grubbenvorst, Netherlands",
+        ),
+        ("2450 Crown St, LONDON, United Kingdom 75419\nPhone 1", "2450 Crown St, LONDON, United Kingdom 75419"),
+        ("It is at Friedhofstrasse 33 Suite 979 near the station", "Friedhofstrasse 33 Suite 979"),
+        (
+            "please send a new one to 1987 74 Diakou Street\n Suite 680\n Kissousa\n Cyprus 36903? I am in Oslo",
+            "1987 74 Diakou Street\n Suite 680\n Kissousa\n Cyprus 36903",
+        ),
+        (
+            "Address:\n7878 Rahu 37 Apt. 405\nTartu\nEstonia 80042\nMobile: 555 0100",
+            "7878 Rahu 37 Apt. 405\nTartu\nEstonia 80042",
+        ),
+        ("Meet me at 24 Clarke Avenue\n Apt. 5\nRegards\nAnn", "24 Clarke Avenue\n Apt. 5"),
+        ("Meet me at 24 Clarke Avenue\n Apt. 5\nTel 555 0100", "24 Clarke Avenue\n Apt. 5"),
+    ],
+)
+def test_an_address_written_as_one_phrase_is_one_finding(text: str, whole: str) -> None:
+    """A one-line address with a unit or code and a place, or an address a sentence or label introduces
+    (over the lines it runs on, up to a line that is no address line), is one finding once settled."""
+    findings = DetectionStack(prose_policy()).scan_text(text)
+    assert [text[f.start : f.end] for f in findings if f.entity_type == "STREET_ADDRESS"] == [whole]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He lives at 12 Main Street, Springfield, and likes it.",  # a place alone: prose writes that freely
+        "1987 74 Diakou Street\n Suite 680\n Kissousa\n Cyprus 36903",  # a block on its own lines: fields
+        "Friedhofstrasse 33 Suite 979 near the station",  # neither introduced nor a comma-separated place
+    ],
+)
+def test_other_addresses_stay_in_pieces(text: str) -> None:
+    pieces = found(GovflowStreetAddressRecognizer(), text, "STREET_ADDRESS")
+    assert len(pieces) > 1 or pieces == ["12 Main Street"]
+    assert all("\n" not in p and "," not in p for p in pieces)
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "addressee"),
+    [
+        ("Marisa Alves\nLegistorm\n09457 Vana-Viru 25 Apt. 971\nTartu", "ORGANIZATION", "Legistorm"),
+        ("Maureen Thibault\n\n41086 Kiannonkatu 98\n Suite 464\n OULU", "PERSON", "Maureen Thibault"),
+        ("??? Freja Clausen\n??? Opencounter\n??? 83854 Strickstrasse 61", "ORGANIZATION", "Opencounter"),
+    ],
+)
+def test_the_line_above_an_address_block_is_its_addressee(text: str, entity: str, addressee: str) -> None:
+    assert addressee in found(GovflowStreetAddressRecognizer(), text, entity)
+
+
+@pytest.mark.parametrize(
+    "text", ["Ship to\n24 Clarke Avenue", "Our new office\n\n24 Clarke Avenue", "Send to: 24 Clarke Avenue"]
+)
+def test_a_line_of_everyday_words_above_an_address_is_no_addressee(text: str) -> None:
+    assert found(GovflowStreetAddressRecognizer(), text, "ORGANIZATION") == []
+    assert found(GovflowStreetAddressRecognizer(), text, "PERSON") == []
+
+
+def test_prose_ner_finds_the_other_mentions_of_a_name_it_found() -> None:
+    text = "The film was directed by Maciej Borkowski and starring Borkowski himself."
+    findings = DetectionStack(prose_policy()).scan_text(text)
+    persons = [text[f.start : f.end] for f in findings if f.entity_type == "PERSON"]
+    assert persons == ["Maciej Borkowski", "Borkowski"]
 
 
 def test_name_lines_of_an_address_block_are_places() -> None:

@@ -197,6 +197,12 @@ def is_common_word(word: str) -> bool:
     return word not in proper and any(stem.capitalize() not in proper for stem in _common_stems(word.lower()))
 
 
+def is_everyday_word(word: str) -> bool:
+    """A word in any case that says nothing about whom a text is about: a spaCy stop word (``The``, ``To``,
+    which the name lists also hold as places or names) or a common word that is no known name."""
+    return word.lower() in STOP_WORDS or is_common_word(word.capitalize())
+
+
 def _common_stems(lower: str) -> list[str]:
     """The dictionary words that `lower` is, or is a regular inflection of (``changed``: chang, change)."""
     common = lexicon()[0]

@@ -7,7 +7,9 @@ policy that scans general prose (letters, tickets, CVs) turns them on by class n
 cell, "12 Main Street" is already covered by its column's hint, and a bare "45" must not become an age.
 
 Every pattern here is generic (English and common continental street words, ITU phone formats, honorific
-lists); the one name list, :mod:`govflow.detect.names`, is registered here too but reported apart.
+lists); the one name list, :mod:`govflow.detect.names`, is registered here too but reported apart (the
+address recognizer consults it only to call the line above an address a person rather than a company).
+Names found by the words around them live in :mod:`govflow.detect.name_cues`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from govflow.detect.financial import GovflowCardInContextRecognizer
+from govflow.detect.name_check import is_everyday_word
+from govflow.detect.name_cues import GovflowNameCueRecognizer
 from govflow.detect.names import GovflowNameGazetteerRecognizer, name_lists
 from govflow.detect.prose_base import COUNTRIES, FLAGS, NATIONALITIES, STREET_TYPES, ProseRecognizer, result
 
@@ -91,10 +95,69 @@ _PLACE_LINE = regex.compile(
     rf"^[ \t>?]*(?P<place>[[:Lu:]][^\d\n,;:()]{{1,40}}?)\.?[ \t]*(?:\d{{4,6}})?[ \t]*$(?<!{_UNIT})",
     FLAGS | regex.MULTILINE,
 )
+# The line above an address block's first line (one blank line may sit between): one to five words.
+_LINE_ABOVE = regex.compile(
+    r"(?:^|\n)[ \t>?]*(?P<line>[[:L:]][[:L:]'’&.-]*(?:[ \t][[:L:]][[:L:]'’&.,-]*){0,4})[ \t]*\n(?:[ \t]*\n)?$",
+    FLAGS,
+)
+_LINE_LEAD = regex.compile(r"[ \t>?]*")
+# A label line ending in a colon just above a block ("Address:", "Billing address:"), a blank line allowed.
+_LABEL_ABOVE = regex.compile(r":[ \t]*\n(?:[ \t]*\n)?[ \t>?]*$")
+_WORDS = regex.compile(r"[[:L:]][[:L:]'’.-]*")
+_NUMBERS = regex.compile(r"\d+")
 # A building number written just before a street (7873 216 Menzies Street).
 _BUILDING_BEFORE = regex.compile(r"(?<![\w.,-])\d{1,6}\s$")
 # Postal code ending an address block's last line (Slovenia 82709).
 _TRAILING_CODE = regex.compile(r"(?<=[^\W\d]\s)\d{4,6}(?=\s*$)", FLAGS | regex.MULTILINE)
+# What may follow a street on its own line in a one-line address: units, numbers, capitalised place words
+# (with the lower-case particles of place names: Mora de Rubielos), bracketed alternatives, commas.
+_PLACE_PARTICLE = r"(?:de|del|la|le|les|du|do|da|dos|das|di|na|am|an|der|den|y|i|sur|upon|on|of)(?=[ \t]+[[:Lu:]])"
+_ADDRESS_TAIL = regex.compile(
+    rf"(?:[ \t,]*(?:{_UNIT}|\d{{1,6}}(?:-\d{{3,4}})?(?!\d)|[[:Lu:]][\w'’.-]*|\([^()\n]{{1,40}}\)|{_PLACE_PARTICLE}))+",
+    FLAGS,
+)
+_ENDS_IN_CODE = regex.compile(r"\d{4,6}$")
+
+
+def _is_address_line(line: str) -> bool:
+    """A unit, a postal code, or a place (with at most one number: its postal code). Not a line of
+    everyday words ("Regards", "Phone 1") nor one with several numbers (a phone number, a list)."""
+    if _UNIT_PATTERN.search(line):
+        return True
+    numbers = len(_NUMBERS.findall(line))
+    if numbers > 1:
+        return False
+    words = _WORDS.findall(line)
+    return not all(is_everyday_word(w) for w in words) if words else numbers == 1
+
+
+def _continued_address_end(text: str, street_line_end: int) -> int | None:
+    """Where an address whose street line ends at `street_line_end` ends, when it runs on over the next
+    lines (unit, place, region, country and postal-code lines); None when the street line has more text
+    after the address or no address line follows."""
+    nl = text.find("\n", street_line_end)
+    if nl < 0 or text[street_line_end:nl].strip(" \t,"):
+        return None
+    block_end = None
+    for _ in range(GovflowStreetAddressRecognizer.BLOCK_LINES):
+        if nl < 0:
+            break
+        line_start = nl + 1
+        nl = text.find("\n", line_start)
+        line_end = len(text) if nl < 0 else nl
+        lead = _LINE_LEAD.match(text, line_start, line_end).end()  # type: ignore[union-attr]
+        if lead == line_end:
+            continue  # a blank line inside the block
+        line = _ADDRESS_TAIL.match(text, lead, line_end)
+        if line is None or not _is_address_line(line[0]):
+            break  # not an address line ("Regards", "Thanks"): the address ended above it
+        rest = text[line.end() : line_end]
+        if rest.strip(" \t.,") and rest[:1] not in "?!.":
+            break  # more than an address on this line ("Mobile: ...")
+        block_end = line.end()
+        if rest.strip(" \t.,"):
+            break  # the sentence ends the address here ("Cyprus 36903? I am in ...")
+    return block_end
 
 
 def _overlaps(start: int, end: int, taken: Sequence[tuple[int, int]]) -> bool:
@@ -105,7 +168,8 @@ class GovflowStreetAddressRecognizer(ProseRecognizer):
     """Street addresses as their written pieces: the street line, a building number before it, the unit
     (Suite 240, Apt. 117), a PO box and the postal code ending the block; lines of the block that hold only
     a name are places (LOCATION), which the NER model misses when written in capitals. Pieces rather than
-    one span, because a block's extent is ambiguous in prose; masking merges touching pieces anyway."""
+    one span, because a block's extent is ambiguous in prose (masking merges touching pieces anyway); the
+    exception is an address written as one phrase (`_whole_addresses`)."""
 
     ENTITIES = ("STREET_ADDRESS", "LOCATION")
     CONTEXT = ("address", "street", "lives", "located", "apt", "suite")
@@ -150,7 +214,59 @@ class GovflowStreetAddressRecognizer(ProseRecognizer):
             out.append(result(self, "LOCATION", start, end, 0.5, "place line of an address block"))
         for m in _UNIT_PATTERN.finditer(text):
             add(m.start(), m.end(), 0.45, "unit number")
+        out.extend(self._whole_addresses(text, streets))
+        out.extend(self._addressees(text, sorted(taken)))
         return out
+
+    def _addressees(self, text: str, pieces: Sequence[tuple[int, int]]) -> Iterable[RecognizerResult]:
+        """The line just above an address block that opens with its street (a blank line between allowed)
+        names whom the address reaches: a person (when every word is a known given or family name) or a
+        company, as in a letterhead or signature. Lines of common words ("Ship to", "Our office") are not."""
+        given, family = name_lists()
+        for start, _ in pieces:
+            line_start = text.rfind("\n", 0, start) + 1
+            if _LINE_LEAD.fullmatch(text, line_start, start) is None:
+                continue  # the street does not open its line
+            above = _LINE_ABOVE.search(text, 0, line_start)
+            if above is None:
+                continue
+            words = above.group("line").split()
+            if all(is_everyday_word(w) for w in words):
+                continue
+            entity = "PERSON" if all(w in given or w in family for w in words) else "ORGANIZATION"
+            yield result(self, entity, above.start("line"), above.end("line"), 0.5, "line above an address")
+
+    def _whole_addresses(self, text: str, streets: Sequence[tuple[int, int]]) -> Iterable[RecognizerResult]:
+        """Addresses written as one phrase, found whole (their pieces inside give way to them):
+
+        - a street followed on its line by a unit or a postal code and a comma-separated place
+          (3911 Fourth Avenue Suite 697, Mora de Rubielos, Spain 16200);
+        - an address that a sentence or a label introduces ("send it to 74 Diakou Street", "Address:" on
+          the line above) and that runs on over the next lines: the unit, place and country lines are the
+          rest of that phrase, up to the first line that is no address line (or a ``?`` / ``.`` ending it).
+
+        A block that opens its own line unintroduced stays in pieces: in a letterhead or a form its lines
+        are fields, and where it ends (a name line? a phone line?) is a guess. So does a street with only a
+        place after it on one line (12 Main Street, Springfield), which prose writes as freely as an address.
+        """
+        for start, end in streets:
+            before = _BUILDING_BEFORE.search(text, 0, start)
+            first = before.start() if before else start
+            tail = _ADDRESS_TAIL.match(text, end)
+            tail_end = tail.end() if tail else end
+            line_start = text.rfind("\n", 0, first) + 1
+            introduced = _LINE_LEAD.fullmatch(text, line_start, first) is None or bool(
+                _LABEL_ABOVE.search(text, 0, line_start)
+            )
+            if introduced:
+                block_end = _continued_address_end(text, tail_end)
+                if block_end is not None:
+                    yield result(self, "STREET_ADDRESS", first, block_end, 0.65, "address introduced by its phrase")
+                    continue
+            if not tail or not (introduced or "," in tail[0]):
+                continue
+            if _UNIT_PATTERN.search(tail[0]) or _ENDS_IN_CODE.search(tail[0]):
+                yield result(self, "STREET_ADDRESS", first, tail_end, 0.65, "one-line street address")
 
 
 _HONORIFIC = regex.compile(
@@ -408,6 +524,27 @@ _NAMES_NOTHING = regex.compile(
 )
 
 
+def _repeated_names(recognizer: EntityRecognizer, text: str, found: list[RecognizerResult]) -> list[RecognizerResult]:
+    """Other mentions of a person the model found, which it often misses once the name is known ("directed
+    by Maciej Borkowski and starring Borkowski"): every whole-word occurrence of a found name's words that
+    are no everyday word ("Will", "The" stay words) and that no found span already covers."""
+    persons = [r for r in found if r.entity_type == "PERSON"]
+    words = {w for r in persons for w in _NAME_WORD.findall(text, r.start, r.end) if not is_everyday_word(w)}
+    if not words:
+        return []
+    taken = [(r.start, r.end) for r in found]
+    alternatives = "|".join(map(regex.escape, sorted(words, key=len, reverse=True)))
+    mentions = regex.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w'’-])")
+    return [
+        result(recognizer, "PERSON", m.start(), m.end(), 0.6, "another mention of a name found in the text")
+        for m in mentions.finditer(text)
+        if not _overlaps(m.start(), m.end(), taken)
+    ]
+
+
+_NAME_WORD = regex.compile(r"[[:Lu:]][[:Ll:]'’-]{2,}", FLAGS)
+
+
 class GovflowProseNerRecognizer(SpacyRecognizer):
     """spaCy's entities with two of the small model's habits removed: a span never runs across a line
     break (in addresses and signatures it swallows the next line: "Quadra 104\n Suite 845"), and a
@@ -438,7 +575,7 @@ class GovflowProseNerRecognizer(SpacyRecognizer):
             if ner.entity_type == "DATE_TIME" and (not _DATE_SHAPE.search(piece) or _NOT_A_DATE.search(piece)):
                 continue
             kept.append(ner)
-        return kept
+        return kept + _repeated_names(self, text, kept)
 
 
 PROSE_RECOGNIZERS: dict[str, type[EntityRecognizer]] = {
@@ -446,6 +583,7 @@ PROSE_RECOGNIZERS: dict[str, type[EntityRecognizer]] = {
     for cls in (
         GovflowStreetAddressRecognizer,
         GovflowHonorificRecognizer,
+        GovflowNameCueRecognizer,
         GovflowJobTitleRecognizer,
         GovflowAgeRecognizer,
         GovflowPostalCodeRecognizer,
