@@ -7,6 +7,7 @@ person's number.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 import string
@@ -601,8 +602,10 @@ def test_cn_ids_whose_region_stdnum_lists_without_counties_are_found_not_crashed
     from govflow.detect.national_ids import GovflowCnResidentIdRecognizer
 
     number = "117638948109171496"  # check character and birth date valid; region 117638 has no county list
-    with pytest.raises(KeyError):
-        ric.is_valid(number)  # stdnum's own check crashes here; a scan must not
+    # python-stdnum (2.2 here) raises KeyError for this region; a scan must not crash, whether or
+    # not a later stdnum fixes that (then the workaround in is_valid is dead and can go).
+    with contextlib.suppress(KeyError):
+        assert ric.is_valid(number)
     assert GovflowCnResidentIdRecognizer.is_valid(number)
     assert [(r.entity_type, r.recognition_metadata["country"]) for r in _cn(number)] == [("CN_RESIDENT_ID", "CN")]
     assert not GovflowCnResidentIdRecognizer.is_valid(number[:-1] + "7")  # a wrong check character still fails
