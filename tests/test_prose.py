@@ -76,6 +76,7 @@ def test_street_addresses_are_found_as_their_pieces(text: str, pieces: list[str]
         ),
         ("Meet me at 24 Clarke Avenue\n Apt. 5\nRegards\nAnn", "24 Clarke Avenue\n Apt. 5"),
         ("Meet me at 24 Clarke Avenue\n Apt. 5\nTel 555 0100", "24 Clarke Avenue\n Apt. 5"),
+        ("Send to 12 Main Street\r\n Suite 5\r\n\r\n Oslo\r\nRegards", "12 Main Street\r\n Suite 5\r\n\r\n Oslo"),
     ],
 )
 def test_an_address_written_as_one_phrase_is_one_finding(text: str, whole: str) -> None:

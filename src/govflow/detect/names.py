@@ -25,6 +25,9 @@ from govflow.detect.prose_base import COUNTRIES, FLAGS, NATIONALITIES, STREET_TY
 _TOKEN = regex.compile(r"[[:Lu:]][[:Ll:]'’-]+(?:-[[:Lu:]][[:Ll:]]+)?|[[:Lu:]]\.?(?![\w])", FLAGS)
 _GLUE = regex.compile(r"[ \t]+")
 _SENTENCE_START = regex.compile(r"(?:^|[.!?:]\s+|\n\s*)$")
+# How far before a name the sentence-start test looks (a `$`-anchored search from the text's start would be
+# quadratic in a long text); after more blanks than this a name counts as mid-sentence.
+_LOOK_BACK = 64
 _CALENDAR = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
     "|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
@@ -94,7 +97,10 @@ class GovflowNameGazetteerRecognizer(ProseRecognizer):
             while stretch and len(stretch[-1].group().rstrip(".")) == 1:
                 stretch.pop()  # a trailing initial is more likely a sentence's "A" or "I"
             words = [t.group() for t in stretch if len(t.group().rstrip(".")) > 1]
-            if len(words) >= 2 or (len(words) == 1 and not _SENTENCE_START.search(text, 0, stretch[0].start())):
+            if len(words) >= 2 or (
+                len(words) == 1
+                and not _SENTENCE_START.search(text, max(0, stretch[0].start() - _LOOK_BACK), stretch[0].start())
+            ):
                 start, end = stretch[0].start(), stretch[-1].end()
                 yield result(self, "PERSON", start, end, self.SCORE, "name in the name lists")
             stretch = []

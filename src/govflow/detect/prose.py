@@ -92,7 +92,7 @@ _UNIT_PATTERN = regex.compile(rf"\b{_UNIT}\b", FLAGS)
 # A line of an address block that holds only a place name (a town, region or country, often in capitals:
 # TROMSØ, ΛΕΥΚΩΣΙΑ), possibly followed by a postal code.
 _PLACE_LINE = regex.compile(
-    rf"^[ \t>?]*(?P<place>[[:Lu:]][^\d\n,;:()]{{1,40}}?)\.?[ \t]*(?:\d{{4,6}})?[ \t]*$(?<!{_UNIT})",
+    rf"^[ \t>?]*(?P<place>[[:Lu:]][^\d\r\n,;:()]{{1,40}}?)\.?[ \t]*(?:\d{{4,6}})?[ \t\r]*$(?<!{_UNIT})",
     FLAGS | regex.MULTILINE,
 )
 # The line above an address block's first line (one blank line may sit between): one to five words.
@@ -100,7 +100,10 @@ _LINE_ABOVE = regex.compile(
     r"(?:^|\n)[ \t>?]*(?P<line>[[:L:]][[:L:]'’&.-]*(?:[ \t][[:L:]][[:L:]'’&.,-]*){0,4})[ \t]*\n(?:[ \t]*\n)?$",
     FLAGS,
 )
-_LINE_LEAD = regex.compile(r"[ \t>?]*")
+_LINE_LEAD = regex.compile(r"[ \t\r>?]*")
+# How far back the patterns anchored at a line's start look (a `$`-anchored search from the text's start
+# would make a long text with many addresses quadratic); the line above holds at most five words.
+_LOOK_BACK = 400
 # A label line ending in a colon just above a block ("Address:", "Billing address:"), a blank line allowed.
 _LABEL_ABOVE = regex.compile(r":[ \t]*\n(?:[ \t]*\n)?[ \t>?]*$")
 _WORDS = regex.compile(r"[[:L:]][[:L:]'’.-]*")
@@ -136,7 +139,7 @@ def _continued_address_end(text: str, street_line_end: int) -> int | None:
     lines (unit, place, region, country and postal-code lines); None when the street line has more text
     after the address or no address line follows."""
     nl = text.find("\n", street_line_end)
-    if nl < 0 or text[street_line_end:nl].strip(" \t,"):
+    if nl < 0 or text[street_line_end:nl].strip(" \t,\r"):
         return None
     block_end = None
     for _ in range(GovflowStreetAddressRecognizer.BLOCK_LINES):
@@ -152,10 +155,10 @@ def _continued_address_end(text: str, street_line_end: int) -> int | None:
         if line is None or not _is_address_line(line[0]):
             break  # not an address line ("Regards", "Thanks"): the address ended above it
         rest = text[line.end() : line_end]
-        if rest.strip(" \t.,") and rest[:1] not in "?!.":
+        if rest.strip(" \t.,\r") and rest[:1] not in "?!.":
             break  # more than an address on this line ("Mobile: ...")
         block_end = line.end()
-        if rest.strip(" \t.,"):
+        if rest.strip(" \t.,\r"):
             break  # the sentence ends the address here ("Cyprus 36903? I am in ...")
     return block_end
 
@@ -195,7 +198,7 @@ class GovflowStreetAddressRecognizer(ProseRecognizer):
                 add(m.start("street"), m.end("street"), 0.55, "numbered street line")
         streets = sorted(taken)
         for start, _ in streets:
-            before = _BUILDING_BEFORE.search(text, 0, start)
+            before = _BUILDING_BEFORE.search(text, max(0, start - 16), start)
             if before:
                 add(before.start(), before.end() - 1, 0.5, "building number before a street")
         for _, end in streets:
@@ -227,7 +230,7 @@ class GovflowStreetAddressRecognizer(ProseRecognizer):
             line_start = text.rfind("\n", 0, start) + 1
             if _LINE_LEAD.fullmatch(text, line_start, start) is None:
                 continue  # the street does not open its line
-            above = _LINE_ABOVE.search(text, 0, line_start)
+            above = _LINE_ABOVE.search(text, max(0, line_start - _LOOK_BACK), line_start)
             if above is None:
                 continue
             words = above.group("line").split()
@@ -250,13 +253,13 @@ class GovflowStreetAddressRecognizer(ProseRecognizer):
         place after it on one line (12 Main Street, Springfield), which prose writes as freely as an address.
         """
         for start, end in streets:
-            before = _BUILDING_BEFORE.search(text, 0, start)
+            before = _BUILDING_BEFORE.search(text, max(0, start - 16), start)
             first = before.start() if before else start
             tail = _ADDRESS_TAIL.match(text, end)
             tail_end = tail.end() if tail else end
             line_start = text.rfind("\n", 0, first) + 1
             introduced = _LINE_LEAD.fullmatch(text, line_start, first) is None or bool(
-                _LABEL_ABOVE.search(text, 0, line_start)
+                _LABEL_ABOVE.search(text, max(0, line_start - _LOOK_BACK), line_start)
             )
             if introduced:
                 block_end = _continued_address_end(text, tail_end)
