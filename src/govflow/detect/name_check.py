@@ -67,7 +67,7 @@ import regex
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from govflow.detect.names import faker_attributes
-from govflow.detect.prose_base import COUNTRIES, NATIONALITIES
+from govflow.detect.prose_base import COUNTRIES, NATIONALITIES, search_before
 
 # Anything that needs NER whatever the words: a letter of a caseless script (or a title-case digraph).
 _ALWAYS_NER = r"[\p{Lt}\p{Lo}\p{Lm}]"
@@ -91,8 +91,8 @@ _CAPITAL_MID_SENTENCE = r"[\p{L}\p{M}'’]\p{Lu}|[^.!?\s\-*•][ \t]+" + _CAPITA
 
 _WORD = regex.compile(r"[\p{L}\p{M}'’]+")
 _SENTENCE_START = regex.compile(r"(?:^|[.!?]|\n[ \t]*(?:[-*•][ \t]*)?|^[ \t]*[-*•])[ \t]*$")
-# How far before a word the sentence-start test looks: searching a `$`-anchored pattern from the text's
-# start is quadratic in a long text; a word after more blanks than this counts as mid-sentence (NER runs).
+# How far before a word the sentence-start test looks: after more blanks than this a word counts as
+# mid-sentence, so NER runs.
 _LOOK_BACK = 64
 _TITLE_WORD = regex.compile(r"(\p{Lu}\p{Ll}+)(?:['’]\p{Ll}{1,2})?")
 _CONTRACTION = regex.compile(r"(?:n['’]t|['’](?:s|re|ve|ll|d|m|t)?)$")
@@ -167,7 +167,7 @@ def _words_explained(text: str, *, frequent_words_pass: bool) -> bool:
         if _PRONOUN_I.fullmatch(token):
             continue
         title = _TITLE_WORD.fullmatch(token)
-        if title is None or not _SENTENCE_START.search(text, max(0, word.start() - _LOOK_BACK), word.start()):
+        if title is None or not search_before(_SENTENCE_START, text, word.start(), _LOOK_BACK):
             return False
         if not is_common_word(title.group(1)):
             return False

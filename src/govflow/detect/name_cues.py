@@ -82,7 +82,8 @@ _CALENDAR = frozenset(_CALENDAR_WORDS.split())
 
 
 class GovflowNameCueRecognizer(ProseRecognizer):
-    """Names in the slots of an introduction, a name field or a transcript's speaker labels."""
+    """Names in the slots of an introduction, a name field or a transcript's speaker labels, and names
+    with a middle initial."""
 
     ENTITIES = ("PERSON",)
     SCORE = 0.6
@@ -97,14 +98,14 @@ class GovflowNameCueRecognizer(ProseRecognizer):
         for m in _MIDDLE_INITIAL.finditer(text):
             first, last = m.group("first"), m.group("last")
             lower = first.islower()
-            if (lower and (_all_common([first]) or _all_common([last]))) or _all_common([first, last]):
+            if (lower and (_all_everyday([first]) or _all_everyday([last]))) or _all_everyday([first, last]):
                 continue
             yield result(self, "PERSON", m.start(), m.end(), self.SCORE, "given name, initial, family name")
         speakers = list(_SPEAKER.finditer(text))
         if len(speakers) >= 2:
             for m in speakers:
                 words = m.group("name").split()
-                if _LABELS.isdisjoint(words) and not _all_common(words):
+                if _LABELS.isdisjoint(words) and not _all_everyday(words):
                     yield result(self, "PERSON", m.start("name"), m.end("name"), self.SCORE, "speaker label")
 
 
@@ -120,10 +121,10 @@ def _name_at(text: str, pos: int, lower_case_text: bool) -> tuple[int, int] | No
         while tokens and _INITIAL.fullmatch(tokens[-1].group()):
             tokens.pop()  # a trailing capital is more likely a sentence's "A" or "I" than an initial
         words = [t.group() for t in tokens if not _INITIAL.fullmatch(t.group())]
-        if not words or words[0] in _CALENDAR or _all_common(words):
+        if not words or words[0] in _CALENDAR or _all_everyday(words):
             return None
     return (tokens[0].start(), tokens[-1].end()) if tokens else None
 
 
-def _all_common(words: list[str]) -> bool:
+def _all_everyday(words: list[str]) -> bool:
     return all(is_everyday_word(w) for w in words)

@@ -19,14 +19,21 @@ from functools import cache
 import regex
 from presidio_analyzer import RecognizerResult
 
-from govflow.detect.prose_base import COUNTRIES, FLAGS, NATIONALITIES, STREET_TYPES, ProseRecognizer, result
+from govflow.detect.prose_base import (
+    COUNTRIES,
+    FLAGS,
+    NATIONALITIES,
+    STREET_TYPES,
+    ProseRecognizer,
+    result,
+    search_before,
+)
 
 # Capitalised words and initials ("G.", "B") on one line; a run of them is a candidate name.
 _TOKEN = regex.compile(r"[[:Lu:]][[:Ll:]'’-]+(?:-[[:Lu:]][[:Ll:]]+)?|[[:Lu:]]\.?(?![\w])", FLAGS)
 _GLUE = regex.compile(r"[ \t]+")
 _SENTENCE_START = regex.compile(r"(?:^|[.!?:]\s+|\n\s*)$")
-# How far before a name the sentence-start test looks (a `$`-anchored search from the text's start would be
-# quadratic in a long text); after more blanks than this a name counts as mid-sentence.
+# How far before a name the sentence-start test looks; after more blanks than this it counts as mid-sentence.
 _LOOK_BACK = 64
 _CALENDAR = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -98,8 +105,7 @@ class GovflowNameGazetteerRecognizer(ProseRecognizer):
                 stretch.pop()  # a trailing initial is more likely a sentence's "A" or "I"
             words = [t.group() for t in stretch if len(t.group().rstrip(".")) > 1]
             if len(words) >= 2 or (
-                len(words) == 1
-                and not _SENTENCE_START.search(text, max(0, stretch[0].start() - _LOOK_BACK), stretch[0].start())
+                len(words) == 1 and not search_before(_SENTENCE_START, text, stretch[0].start(), _LOOK_BACK)
             ):
                 start, end = stretch[0].start(), stretch[-1].end()
                 yield result(self, "PERSON", start, end, self.SCORE, "name in the name lists")

@@ -27,7 +27,15 @@ from govflow.detect.financial import GovflowCardInContextRecognizer
 from govflow.detect.name_check import is_everyday_word
 from govflow.detect.name_cues import GovflowNameCueRecognizer
 from govflow.detect.names import GovflowNameGazetteerRecognizer, name_lists
-from govflow.detect.prose_base import COUNTRIES, FLAGS, NATIONALITIES, STREET_TYPES, ProseRecognizer, result
+from govflow.detect.prose_base import (
+    COUNTRIES,
+    FLAGS,
+    NATIONALITIES,
+    STREET_TYPES,
+    ProseRecognizer,
+    result,
+    search_before,
+)
 
 if TYPE_CHECKING:
     from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -101,8 +109,7 @@ _LINE_ABOVE = regex.compile(
     FLAGS,
 )
 _LINE_LEAD = regex.compile(r"[ \t\r>?]*")
-# How far back the patterns anchored at a line's start look (a `$`-anchored search from the text's start
-# would make a long text with many addresses quadratic); the line above holds at most five words.
+# How far back the tests of the line(s) above an address look: that line holds at most five words.
 _LOOK_BACK = 400
 # A label line ending in a colon just above a block ("Address:", "Billing address:"), a blank line allowed.
 _LABEL_ABOVE = regex.compile(r":[ \t]*\n(?:[ \t]*\n)?[ \t>?]*$")
@@ -110,6 +117,7 @@ _WORDS = regex.compile(r"[[:L:]][[:L:]'’.-]*")
 _NUMBERS = regex.compile(r"\d+")
 # A building number written just before a street (7873 216 Menzies Street).
 _BUILDING_BEFORE = regex.compile(r"(?<![\w.,-])\d{1,6}\s$")
+_BUILDING_LOOK_BACK = 16
 # Postal code ending an address block's last line (Slovenia 82709).
 _TRAILING_CODE = regex.compile(r"(?<=[^\W\d]\s)\d{4,6}(?=\s*$)", FLAGS | regex.MULTILINE)
 # What may follow a street on its own line in a one-line address: units, numbers, capitalised place words
@@ -198,7 +206,7 @@ class GovflowStreetAddressRecognizer(ProseRecognizer):
                 add(m.start("street"), m.end("street"), 0.55, "numbered street line")
         streets = sorted(taken)
         for start, _ in streets:
-            before = _BUILDING_BEFORE.search(text, max(0, start - 16), start)
+            before = search_before(_BUILDING_BEFORE, text, start, _BUILDING_LOOK_BACK)
             if before:
                 add(before.start(), before.end() - 1, 0.5, "building number before a street")
         for _, end in streets:
@@ -230,7 +238,7 @@ class GovflowStreetAddressRecognizer(ProseRecognizer):
             line_start = text.rfind("\n", 0, start) + 1
             if _LINE_LEAD.fullmatch(text, line_start, start) is None:
                 continue  # the street does not open its line
-            above = _LINE_ABOVE.search(text, max(0, line_start - _LOOK_BACK), line_start)
+            above = search_before(_LINE_ABOVE, text, line_start, _LOOK_BACK)
             if above is None:
                 continue
             words = above.group("line").split()
@@ -253,13 +261,13 @@ class GovflowStreetAddressRecognizer(ProseRecognizer):
         place after it on one line (12 Main Street, Springfield), which prose writes as freely as an address.
         """
         for start, end in streets:
-            before = _BUILDING_BEFORE.search(text, max(0, start - 16), start)
+            before = search_before(_BUILDING_BEFORE, text, start, _BUILDING_LOOK_BACK)
             first = before.start() if before else start
             tail = _ADDRESS_TAIL.match(text, end)
             tail_end = tail.end() if tail else end
             line_start = text.rfind("\n", 0, first) + 1
             introduced = _LINE_LEAD.fullmatch(text, line_start, first) is None or bool(
-                _LABEL_ABOVE.search(text, max(0, line_start - _LOOK_BACK), line_start)
+                search_before(_LABEL_ABOVE, text, line_start, _LOOK_BACK)
             )
             if introduced:
                 block_end = _continued_address_end(text, tail_end)

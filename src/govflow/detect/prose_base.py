@@ -67,6 +67,13 @@ COUNTRIES = (
 )
 
 
+def search_before(pattern: regex.Pattern[str], text: str, end: int, look_back: int) -> regex.Match[str] | None:
+    """A match of `pattern` (anchored with ``$``) ending at `end`, looking back at most `look_back`
+    characters. Searching from the text's start instead costs the whole prefix on every call, which is
+    quadratic over a long text with many words or addresses; ``^`` still means the text's start."""
+    return pattern.search(text, max(0, end - look_back), end)
+
+
 def result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float, why: str) -> RecognizerResult:
     return RecognizerResult(
         entity_type=entity,
