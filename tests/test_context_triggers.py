@@ -99,8 +99,8 @@ def _stacks(policy) -> tuple[DetectionStack, DetectionStack]:  # type: ignore[no
         fast, full = DetectionStack(policy), DetectionStack(policy)
 
         def with_tagger(texts, array, hits, opaque=None):  # type: ignore[no-untyped-def]
-            plan = DetectionStack._component_plan(full, texts, array, hits, opaque)
-            return [tuple(c for c in disabled if c == "ner") for disabled in plan]
+            plan, regions = DetectionStack._component_plan(full, texts, array, hits, opaque)
+            return [tuple(c for c in disabled if c == "ner") for disabled in plan], regions
 
         full._component_plan = with_tagger  # type: ignore[method-assign]
         _STACKS[0] = (fast, full)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govflow.datagen import generate_customers
-from govflow.detect.name_check import lexicon, may_hold_names
+from govflow.detect.name_check import lexicon, may_hold_names, name_regions
 
 SYNTH = Path("/work/shared/datasets/presidio-research/synth_dataset_v2.json")
 # Names and places that are also English words: they must make NER run wherever they stand.
@@ -116,6 +117,65 @@ def test_no_generated_note_with_a_true_person_is_skipped() -> None:
     ]
     assert with_person and all(flags[n] for n in with_person)
     assert sum(not f for f in flags.values()) > 0.2 * len(flags)  # the check does skip ordinary notes
+    # ... and NER reads every sentence with a true person, but not every sentence of every such note.
+    present = [(n, spans) for n, spans in zip(notes, truth.text_spans, strict=True) if n]
+    regions = name_regions([n for n, _ in present])
+    persons = [(r, s, e) for (_, spans), r in zip(present, regions, strict=True) for s, e, k in spans if k == "PERSON"]
+    assert persons and all(_inside(s, e, r) for r, s, e in persons)
+    partial = [r for (n, _), r in zip(present, regions, strict=True) if r and r != ((0, len(n)),)]
+    assert len(partial) > 0.2 * len(with_person)
+
+
+def _inside(start: int, end: int, regions: tuple[tuple[int, int], ...]) -> bool:
+    return any(a <= start and end <= b for a, b in regions)
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        (
+            "Parcel left with the concierge. Spoke with Anna Smith about it. Invoice must show the company name.",
+            ["Spoke with Anna Smith about it."],
+        ),
+        ("Box arrived. Ring Grace today! Refund issued? Anna said yes.", ["Ring Grace today!", "Anna said yes."]),
+        ("Spoke with Anna. Then Grace called. Box arrived.", ["Spoke with Anna. Then Grace called."]),  # one run
+        ("Dr. Jones called. Box arrived.", ["Dr. Jones called."]),  # no break after a title or an initial
+        ("Box arrived. Anna J. Smith called.", ["Anna J. Smith called."]),
+        ("Box arrived\nAnna called.", ["Box arrived\nAnna called."]),  # a line break alone is no break
+        ("Call 020 7946 0958. Ask for jordan.", ["Ask for jordan."]),  # a contact text: "jordan" needs NER
+        ("Box arrived. Refund issued.", []),
+        ("Spoke with Anna Smith", ["Spoke with Anna Smith"]),
+    ],
+)
+def test_ner_reads_the_sentences_that_may_hold_names(text: str, read: list[str]) -> None:
+    assert [text[a:b] for a, b in name_regions([text])[0]] == read
+    assert may_hold_names(["Ask for jordan."]) == [False]  # alone, a frequent word passes
+
+
+def test_regions_are_positions_in_the_text_as_given_around_opaque_spans_and_addresses() -> None:
+    text = "PERSON:14daea016ccfc03e wrote from anna.smith@example.org. Box arrived. Paris called on Fridays."
+    opaque = [((0, 23),)]
+    (regions,) = name_regions([text], opaque)
+    assert [text[a:b] for a, b in regions] == ["Paris called on Fridays."]
+    assert name_regions([text[:72]], opaque) == [()]
+
+
+SENTENCES = [*OPENERS, "Anna called.", "We spoke with Grace.", "Mr. Jones wrote.", "the parcel left.", "Ask bertram!"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=6), st.sampled_from([" ", "  ", "\n", " \n "]))
+def test_what_ner_does_not_read_is_explained_and_regions_are_ordered_sentences(parts: list[str], gap: str) -> None:
+    text = gap.join(parts)
+    (regions,) = name_regions([text])
+    assert bool(regions) == may_hold_names([text])[0]
+    assert all(0 <= a < b <= len(text) and text[a:b].strip() == text[a:b] for a, b in regions)
+    assert all(b < c for (_, b), (c, _) in pairwise(regions))
+    # Every sentence NER does not read can stand in for an everyday sentence: the rest of the text skips.
+    rest = text
+    for a, b in reversed(regions):
+        rest = rest[:a] + "Fine." + rest[b:]
+    assert may_hold_names([rest]) == [False]
 
 
 @pytest.mark.skipif(not SYNTH.exists(), reason="presidio-research synth dataset not present")
@@ -128,3 +188,14 @@ def test_no_synth_text_with_a_labelled_name_place_address_or_org_is_skipped() ->
     ]
     assert missed == []
     assert sum(not f for f in flags) > 0
+    # NER reads every labelled name and place whole (an address's unit line between "???" lines it may not:
+    # no NER label covers "Suite 292", the address patterns do).
+    regions = name_regions([r["full_text"] for r in records])
+    left_out = [
+        (r["full_text"], s)
+        for r, spans in zip(records, regions, strict=True)
+        for s in r["spans"]
+        if s["entity_type"] in {"PERSON", "LOCATION", "GPE"}
+        and not _inside(s["start_position"], s["end_position"], spans)
+    ]
+    assert left_out == []

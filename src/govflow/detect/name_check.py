@@ -54,6 +54,10 @@ address or organisation on presidio-research's synth dataset (where present). Bo
 rule was written; the frequency threshold was set after seeing the two synth texts it had to catch, so it
 is not independent evidence. One RE2 pass over all texts settles most of them; the rest are looked at
 word by word in Python.
+
+Within a text that needs NER the same test picks the sentences that do (`name_regions`): a sentence whose
+words are all explained holds no name any more than a text of them does. NER reads those sentences with
+the words around them that its model looks at (``ner_windows.py``), and its findings count only there.
 """
 
 from __future__ import annotations
@@ -90,6 +94,15 @@ _CAPITAL = r"(?:[A-HJ-Z]|[^\P{Lu}A-Z]|I[\p{L}\p{M}])"  # a capital, but not the 
 _CAPITAL_MID_SENTENCE = r"[\p{L}\p{M}'’]\p{Lu}|[^.!?\s\-*•][ \t]+" + _CAPITAL
 
 _WORD = regex.compile(r"[\p{L}\p{M}'’]+")
+# The same neutral spans and caseless letters for Python, where positions must be kept (`name_regions`);
+# ASCII like RE2's ``\w`` and ``\b``, so both find the same spans.
+_NEUTRAL_PATTERNS = tuple(regex.compile(p, regex.ASCII) for p in (_EMAIL, _CALENDAR_WORD))
+_ALWAYS_NER_LETTER = regex.compile(_ALWAYS_NER)
+# Where a sentence may end: ``. ! ?`` and blanks. Not a bare line break: the lines of an address block
+# are no sentences, and NER tags a town on a line of its own only among the lines around it.
+_SENTENCE_BREAK = regex.compile(r"[.!?]+\s+")
+# A word before a full stop that more often runs on into a name than ends a sentence: ``J.``, ``Mr.``, ``St.``
+_RUNS_ON = regex.compile(r"(?:^|[^\p{L}\p{M}])(?:\p{L}|\p{Lu}\p{Ll}{1,2})$")
 _SENTENCE_START = regex.compile(r"(?:^|[.!?]|\n[ \t]*(?:[-*•][ \t]*)?|^[ \t]*[-*•])[ \t]*$")
 # How far before a word the sentence-start test looks: after more blanks than this a word counts as
 # mid-sentence, so NER runs.
@@ -148,6 +161,87 @@ def may_hold_names(texts: Sequence[str], opaque: Sequence[Sequence[tuple[int, in
     ]
 
 
+def name_regions(
+    texts: Sequence[str], opaque: Sequence[Sequence[tuple[int, int]]] | None = None
+) -> list[tuple[tuple[int, int], ...]]:
+    """Per text, the (start, end) spans where NER has to find names: none where `may_hold_names` says False,
+    else its runs of consecutive sentences that hold a word the same test cannot explain (or a caseless
+    letter).
+
+    NER costs in proportion to the words it reads, and a note that needs it mostly holds one name in one
+    of two or three sentences. Each word is tested exactly as in the whole text (the sentence-start test
+    looks across the break; the contact-line rule is the whole text's), so a sentence is left out only when
+    every word in it is explained. A sentence ends at ``. ! ?`` and blanks (a bare line break does not end
+    one: the lines of an address block are read together); never after a single letter or a short
+    title-case word (``J.``, ``Mr.``, ``St.``), which more often run on into a name. Where the test's RE2
+    pre-pass flags a text whose words the word test all explains, the span is the whole text. NER reads
+    each span with the words around it that its model looks at (`ner_windows`).
+    """
+    flags = may_hold_names(texts, opaque)
+    out: list[tuple[tuple[int, int], ...]] = []
+    for i, (text, flag) in enumerate(zip(texts, flags, strict=True)):
+        if not flag:
+            out.append(())
+            continue
+        spans = sorted(opaque[i]) if opaque is not None else []
+        blanked = _blank(text, spans)
+        neutral, spans = _neutralise(text, spans)
+        frequent_words_pass = regex.search(_CONTACT, blanked) is None
+        regions: list[tuple[int, int]] = []
+        previous_needed = False
+        for start, end in _sentences(neutral):
+            needed = _ALWAYS_NER_LETTER.search(neutral, start, end) is not None or not _words_explained(
+                neutral, frequent_words_pass=frequent_words_pass, start=start, end=end
+            )
+            if needed and previous_needed:
+                regions[-1] = (regions[-1][0], _to_original(spans, end))
+            elif needed:
+                regions.append((_to_original(spans, start), _to_original(spans, end)))
+            previous_needed = needed
+        out.append(tuple(regions) or ((0, len(text)),))
+    return out
+
+
+def _neutralise(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """`text` as the test reads it (opaque spans, then e-mail addresses, then calendar words replaced by the
+    opaque word, each found in what the step before left) and the sorted spans of `text` so replaced."""
+    neutral = _blank(text, spans)
+    for pattern in _NEUTRAL_PATTERNS:
+        found = [(_to_original(spans, m.start()), _to_original(spans, m.end())) for m in pattern.finditer(neutral)]
+        if found:
+            spans = sorted([*(s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in found)), *found])
+            neutral = _blank(text, spans)
+    return neutral, spans
+
+
+def _to_original(spans: Sequence[tuple[int, int]], position: int) -> int:
+    """A position in `_blank(text, spans)` as a position in `text` (the end of a span after its opaque word)."""
+    shift = 0
+    for start, end in spans:
+        if position <= start - shift:
+            break
+        if position == start - shift + len(_OPAQUE_WORD):
+            return end
+        shift += end - start - len(_OPAQUE_WORD)
+    return position + shift
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence: the text cut at `_SENTENCE_BREAK`s, less the breaks' blanks."""
+    out = []
+    start = 0
+    for cut in _SENTENCE_BREAK.finditer(text):
+        stop = cut.start() + len(cut.group().rstrip())
+        if _RUNS_ON.search(text, max(0, cut.start() - 4), cut.start()):
+            continue
+        if stop > start:
+            out.append((start, stop))
+        start = cut.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
 def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """`text` with each span replaced by the opaque word (spans may come in any order, never overlapping)."""
     for start, end in sorted(spans, reverse=True):
@@ -155,10 +249,10 @@ def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return text
 
 
-def _words_explained(text: str, *, frequent_words_pass: bool) -> bool:
-    """True when every word is a common word in lower case, the pronoun ``I``, or a sentence-opening
-    title-case common word that is no known name or place."""
-    for word in _WORD.finditer(text):
+def _words_explained(text: str, *, frequent_words_pass: bool, start: int = 0, end: int | None = None) -> bool:
+    """True when every word (between `start` and `end`) is a common word in lower case, the pronoun ``I``,
+    or a sentence-opening title-case common word that is no known name or place."""
+    for word in _WORD.finditer(text, start, len(text) if end is None else end):
         token = word.group()
         if token.islower():
             if not _is_dictionary_word(token, frequent_words_pass=frequent_words_pass):

@@ -28,12 +28,15 @@ from presidio_analyzer import (
 from presidio_analyzer import predefined_recognizers as presidio_predefined
 from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from spacy.language import Language
+from spacy.tokens import Doc, Span
 
 from govflow.detect.context_triggers import lemma_triggers, sets_lemmas
 from govflow.detect.evidence import ENTITY_COUNTRY, evidence_recognizers
 from govflow.detect.findings import Finding, drop_contained
-from govflow.detect.name_check import may_hold_names
+from govflow.detect.name_check import name_regions
 from govflow.detect.national_ids import CountryPatternRecognizer
+from govflow.detect.ner_windows import Window, context_words, windows
 from govflow.detect.offline import ensure_offline_tldextract
 from govflow.detect.prefilter import PatternUnions, Prefilter, python_mask
 from govflow.detect.presidio_patterns import fast_analyze, runs_presidio_patterns
@@ -542,28 +545,68 @@ class DetectionStack:
         """spaCy's analysis of each text, running only the components whose output can change a finding,
         and whether any component that writes lemmas ran on it (else no context word can be found there).
 
-        NER runs where the text may hold a name or place (`may_hold_names`) and only person and place labels
-        count; the tagger and lemmatizer, which feed context words, run where context words can change a
-        finding (`_needs_context`). Any other set-up (other NER labels kept, recognizers reading spaCy's output
-        in their own way) runs the whole pipeline on every text, as Presidio does.
+        NER runs where the text may hold a name or place, over the sentences that may (`name_regions`), and
+        only person and place labels count; the tagger and lemmatizer, which feed context words, run where
+        context words can change a finding (`_needs_context`). Any other set-up (other NER labels kept,
+        recognizers reading spaCy's output in their own way) runs the whole pipeline on every text, as
+        Presidio does.
         """
         engine = self.analyzer.nlp_engine
         nlp = engine.nlp[self.language]
-        plan = self._component_plan(texts, array, hits, opaque)
-        out: list[tuple[NlpArtifacts, bool] | None] = [None] * len(texts)
+        plan, regions = self._component_plan(texts, array, hits, opaque)
+        # A text whose NER reads only stretches of it gets the rest of its plan over the whole text.
+        stretches = self._ner_stretches(nlp, texts, regions)
+        plan = [tuple(sorted({*d, "ner"})) if w else d for d, w in zip(plan, stretches, strict=True)]
+        docs: list[Doc | None] = [None] * len(texts)
         for disabled in sorted(set(plan)):
             indices = [i for i, d in enumerate(plan) if d == disabled]
-            lemmas = any(sets_lemmas(component) for name, component in nlp.pipeline if name not in disabled)
             if self._tokens_unread and set(nlp.pipe_names) <= set(disabled):
-                # Nothing for spaCy to do but tokenise, and no recognizer here reads tokens (NER is off too,
-                # so the text-only recognizers are spaCy's, which read only its entities).
-                for i in indices:
-                    out[i] = (self._no_artifacts, lemmas)
-                continue
-            docs = nlp.pipe([texts[i] for i in indices], batch_size=batch_size, disable=list(disabled))
-            for i, doc in zip(indices, docs, strict=True):
-                out[i] = (engine._doc_to_nlp_artifact(doc, self.language), lemmas)
-        return out  # type: ignore[return-value]
+                # Nothing for spaCy to do but tokenise, and no recognizer here reads tokens (the text-only
+                # recognizers are spaCy's, which read only its entities), so only texts NER reads in
+                # stretches need a doc, to hold those entities.
+                indices = [i for i in indices if stretches[i]]
+            parsed = nlp.pipe([texts[i] for i in indices], batch_size=batch_size, disable=list(disabled))
+            for i, doc in zip(indices, parsed, strict=True):
+                docs[i] = doc
+        self._add_stretch_entities(nlp, texts, stretches, docs, batch_size)
+        lemmas = {d: any(sets_lemmas(c) for name, c in nlp.pipeline if name not in d) for d in set(plan)}
+        return [
+            (self._no_artifacts if doc is None else engine._doc_to_nlp_artifact(doc, self.language), lemmas[d])
+            for d, doc in zip(plan, docs, strict=True)
+        ]
+
+    @staticmethod
+    def _ner_stretches(
+        nlp: Language, texts: list[str], regions: list[tuple[tuple[int, int], ...]]
+    ) -> list[list[Window]]:
+        """Per text, the stretches NER reads (`ner_windows`), and so the entities that count are those that
+        reach into the name check's regions; none where NER reads nothing or the region is the whole text."""
+        words = context_words(nlp)
+        return [
+            windows(text, spans, words) if spans and spans != ((0, len(text)),) else []
+            for text, spans in zip(texts, regions, strict=True)
+        ]
+
+    @staticmethod
+    def _add_stretch_entities(
+        nlp: Language, texts: list[str], stretches: list[list[Window]], docs: list[Doc | None], batch_size: int
+    ) -> None:
+        """NER over each text's stretches alone; the entities that reach into the regions the name check
+        chose are set on the text's own doc (same tokens: stretches start and end at blanks)."""
+        jobs = [(i, window) for i, found in enumerate(stretches) for window in found]
+        others = [name for name in nlp.pipe_names if name != "ner"]
+        parsed = nlp.pipe([texts[i][a:b] for i, (a, b, _) in jobs], batch_size=batch_size, disable=others)
+        found: dict[int, list[Span]] = {}
+        for (i, (offset, _, regions)), piece in zip(jobs, parsed, strict=True):
+            doc = docs[i]
+            assert doc is not None  # every text read in stretches was tokenised whole
+            for ent in piece.ents:
+                start, end = offset + ent.start_char, offset + ent.end_char
+                if any(start < b and a < end for a, b in regions):
+                    span = doc.char_span(start, end, ent.label_, alignment_mode="expand")
+                    found.setdefault(i, []).append(span)
+        for i, spans in found.items():
+            docs[i].ents = spans  # type: ignore[union-attr]
 
     def _component_plan(
         self,
@@ -571,24 +614,25 @@ class DetectionStack:
         array: pa.Array,
         hits: list[np.ndarray | None],
         opaque: list[list[tuple[int, int]]] | None = None,
-    ) -> list[tuple[str, ...]]:
-        """Per text, the spaCy components it can do without (sorted names; empty = the whole pipeline)."""
+    ) -> tuple[list[tuple[str, ...]], list[tuple[tuple[int, int], ...]]]:
+        """Per text, the spaCy components it can do without (sorted names; empty = the whole pipeline), and
+        the spans NER reads (none: it is off; the whole text where the plan is the whole pipeline)."""
         nlp = self.analyzer.nlp_engine.nlp[self.language]
         ner_labels = {"PERSON", "LOCATION"}
         kept = {e for e in SPACY_LABELS.values() if e not in self.ignored}
         only_spacy = all(type(r) is presidio_predefined.SpacyRecognizer for r in self._text_only)
         if not only_spacy or not kept <= ner_labels or "ner" not in nlp.pipe_names:
-            return [()] * len(texts)
-        needs_ner = may_hold_names(texts, opaque) if self._text_only else [False] * len(texts)
+            return [()] * len(texts), [((0, len(t)),) for t in texts]
+        regions = name_regions(texts, opaque) if self._text_only else [()] * len(texts)
         needs_context = self._needs_context(texts, array, hits)
         context_parts = tuple(n for n in nlp.pipe_names if n not in ("ner",))
         plan = []
-        for ner, context in zip(needs_ner, needs_context, strict=True):
+        for ner, context in zip(regions, needs_context, strict=True):
             disabled = [] if ner else ["ner"]
             if not context:
                 disabled.extend(context_parts)
             plan.append(tuple(sorted(disabled)))
-        return plan
+        return plan, regions
 
     def _needs_context(self, texts: list[str], array: pa.Array, hits: list[np.ndarray | None]) -> list[bool]:
         """Texts where context words can change a finding, so the tagger and lemmatizer must run there.
