@@ -14,7 +14,8 @@ Names found by the words around them live in :mod:`govflow.detect.name_cues`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import phonenumbers
@@ -171,8 +172,33 @@ def _continued_address_end(text: str, street_line_end: int) -> int | None:
     return block_end
 
 
-def _overlaps(start: int, end: int, taken: Sequence[tuple[int, int]]) -> bool:
-    return any(s < end and start < e for s, e in taken)
+class _Taken:
+    """Spans kept sorted and disjoint (overlapping ones given are joined), so whether a span overlaps one
+    is a binary search: a scan of the list per new piece was quadratic over a long text of address blocks."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        for start, end in sorted(spans):
+            if self._ends and start < self._ends[-1]:
+                self._ends[-1] = max(self._ends[-1], end)
+            else:
+                self._starts.append(start)
+                self._ends.append(end)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        # Disjoint and sorted, so the last span starting before `end` ends last among those that could.
+        k = bisect_left(self._starts, end) - 1
+        return k >= 0 and self._ends[k] > start
+
+    def add(self, start: int, end: int) -> None:
+        """Take a span that overlaps none taken (callers test `overlaps` first)."""
+        k = bisect_left(self._starts, start)
+        self._starts.insert(k, start)
+        self._ends.insert(k, end)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return zip(self._starts, self._ends, strict=True)
 
 
 class GovflowStreetAddressRecognizer(ProseRecognizer):
@@ -188,23 +214,23 @@ class GovflowStreetAddressRecognizer(ProseRecognizer):
     """Lines after a street line that still belong to its address block (unit, city, region, country)."""
 
     def find(self, text: str) -> Iterable[RecognizerResult]:
-        taken: list[tuple[int, int]] = []
+        taken = _Taken()
         places: list[tuple[int, int]] = []
         out: list[RecognizerResult] = []
 
         def add(start: int, end: int, score: float, why: str) -> None:
-            if end > start and not _overlaps(start, end, taken):
-                taken.append((start, end))
+            if end > start and not taken.overlaps(start, end):
+                taken.add(start, end)
                 out.append(result(self, "STREET_ADDRESS", start, end, score, why))
 
         for name, pattern, score in _STREET_FORMS:
             for m in pattern.finditer(text):
                 add(m.start(), m.end(), score, f"street address ({name})")
         for m in _NUMBERED_LINE.finditer(text):
-            if not _overlaps(m.start("street"), m.end("street"), taken):
+            if not taken.overlaps(m.start("street"), m.end("street")):
                 add(m.start("building"), m.end("building"), 0.5, "building number before a numbered street")
                 add(m.start("street"), m.end("street"), 0.55, "numbered street line")
-        streets = sorted(taken)
+        streets = list(taken)
         for start, _ in streets:
             before = search_before(_BUILDING_BEFORE, text, start, _BUILDING_LOOK_BACK)
             if before:
@@ -219,14 +245,14 @@ class GovflowStreetAddressRecognizer(ProseRecognizer):
             for m in _TRAILING_CODE.finditer(text, end, block_end):
                 add(m.start(), m.end(), 0.5, "postal code ending an address block")
             for m in _PLACE_LINE.finditer(text, end, block_end):
-                if not _overlaps(m.start("place"), m.end("place"), taken):
+                if not taken.overlaps(m.start("place"), m.end("place")):
                     places.append((m.start("place"), m.end("place")))
         for start, end in sorted(set(places)):
             out.append(result(self, "LOCATION", start, end, 0.5, "place line of an address block"))
         for m in _UNIT_PATTERN.finditer(text):
             add(m.start(), m.end(), 0.45, "unit number")
         out.extend(self._whole_addresses(text, streets))
-        out.extend(self._addressees(text, sorted(taken)))
+        out.extend(self._addressees(text, list(taken)))
         return out
 
     def _addressees(self, text: str, pieces: Sequence[tuple[int, int]]) -> Iterable[RecognizerResult]:
@@ -543,13 +569,13 @@ def _repeated_names(recognizer: EntityRecognizer, text: str, found: list[Recogni
     words = {w for r in persons for w in _NAME_WORD.findall(text, r.start, r.end) if not is_everyday_word(w)}
     if not words:
         return []
-    taken = [(r.start, r.end) for r in found]
+    taken = _Taken((r.start, r.end) for r in found)
     alternatives = "|".join(map(regex.escape, sorted(words, key=len, reverse=True)))
     mentions = regex.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w'’-])")
     return [
         result(recognizer, "PERSON", m.start(), m.end(), 0.6, "another mention of a name found in the text")
         for m in mentions.finditer(text)
-        if not _overlaps(m.start(), m.end(), taken)
+        if not taken.overlaps(m.start(), m.end())
     ]
 
 
