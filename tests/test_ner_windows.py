@@ -40,6 +40,22 @@ def test_an_ner_of_unknown_reach_reads_whole_texts() -> None:
     nlp.add_pipe("tok2vec")
     nlp.add_pipe("ner", config=LISTENER_NER)  # a shared tok2vec (or a transformer) sees the whole text
     assert context_words(nlp) is None
+    cnn = {
+        "@architectures": "spacy.HashEmbedCNN.v2",
+        "pretrained_vectors": None,
+        "width": 96,
+        "depth": 4,
+        "embed_size": 2000,
+        "window_size": 1,
+        "maxout_pieces": 3,
+        "subword_features": True,
+    }
+    for extra_state_tokens, reach in ((False, 5), (True, None)):  # extra state tokens look further along
+        nlp = spacy.blank("en")
+        nlp.add_pipe(
+            "ner", config={"model": {**LISTENER_NER["model"], "tok2vec": cnn, "extra_state_tokens": extra_state_tokens}}
+        )
+        assert context_words(nlp) == reach
     text = "Box arrived. Anna came. Refund issued."
     assert windows(text, [(13, 23)], None) == [(0, len(text), ((13, 23),))]
 

@@ -6,10 +6,10 @@ it has no words before it (``Box arrived. Anna came.``: the small model tags ``A
 ``arrived.`` before it). A CNN tagger sees a bounded neighbourhood: each token's vector is built from
 ``depth * window_size`` tokens either side (spaCy's ``MaxoutWindowEncoder``; 4 for en_core_web_sm), and
 the NER transition system decides at a token from its vector, the previous token's and the open
-entity's first token's. So each sentence is read with one word more than that on either side (a word of
-text is at least one token), and only the entities that reach into the sentences themselves are kept.
-A pipeline whose NER sees further (a transformer, a tok2vec shared through a listener, an architecture
-not listed here) reads whole texts.
+entity's first token's (without ``extra_state_tokens``). So each sentence is read with one word more
+than that on either side (a word of text is at least one token), and only the entities that reach into
+the sentences themselves are kept. A pipeline whose NER sees further (a transformer, a tok2vec shared
+through a listener, an architecture not listed here) reads whole texts.
 """
 
 from __future__ import annotations
@@ -23,7 +23,12 @@ _WORD = regex.compile(r"\S+")
 # How far to look for the words around a sentence, per word wanted (bounded: a long text stays linear).
 _LOOK_PER_WORD = 64
 _CNN_TOK2VEC = {"spacy.Tok2Vec.v1", "spacy.Tok2Vec.v2", "spacy.HashEmbedCNN.v1", "spacy.HashEmbedCNN.v2"}
-_WINDOW_ENCODERS = {"spacy.MaxoutWindowEncoder.v1", "spacy.MaxoutWindowEncoder.v2"}
+_WINDOW_ENCODERS = {
+    "spacy.MaxoutWindowEncoder.v1",
+    "spacy.MaxoutWindowEncoder.v2",
+    "spacy.MishWindowEncoder.v1",
+    "spacy.MishWindowEncoder.v2",
+}
 
 Window = tuple[int, int, tuple[tuple[int, int], ...]]
 
@@ -37,6 +42,8 @@ def context_words(nlp: Any) -> int | None:
     tok2vec = model.get("tok2vec", {})
     architecture = tok2vec.get("@architectures")
     if model.get("@architectures") != "spacy.TransitionBasedParser.v2" or architecture not in _CNN_TOK2VEC:
+        return None
+    if model.get("extra_state_tokens") is not False:  # extra state tokens look further along the text
         return None
     encoder = tok2vec.get("encode", {}) if architecture.startswith("spacy.Tok2Vec") else tok2vec
     if architecture.startswith("spacy.Tok2Vec") and encoder.get("@architectures") not in _WINDOW_ENCODERS:
