@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from govflow.datagen import generate_customers
-from govflow.detect.name_check import lexicon, may_hold_names, name_regions
+from govflow.detect.name_check import _blank, _Blanked, lexicon, may_hold_names, name_regions
 
 SYNTH = Path("/work/shared/datasets/presidio-research/synth_dataset_v2.json")
 # Names and places that are also English words: they must make NER run wherever they stand.
@@ -199,3 +199,17 @@ def test_no_synth_text_with_a_labelled_name_place_address_or_org_is_skipped() ->
         and not _inside(s["start_position"], s["end_position"], spans)
     ]
     assert left_out == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab .", max_size=40), st.lists(st.integers(0, 40), max_size=8, unique=True))
+def test_positions_in_a_blanked_text_map_back_to_the_text(text: str, cuts: list[int]) -> None:
+    cuts = sorted(c for c in cuts if c <= len(text))
+    spans = [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
+    blanked, positions = _blank(text, spans), _Blanked(spans)
+    words = [s - sum(e2 - s2 - 1 for s2, e2 in spans if e2 <= s) for s, _ in spans]  # each opaque word's place
+    for position, char in enumerate(blanked):
+        if position not in words:  # outside the opaque words the blanked text is the text, shifted
+            assert text[positions.original(position)] == char
+    for at, (start, end) in zip(words, spans, strict=True):  # an opaque word's two ends are its span's
+        assert (positions.original(at), positions.original(at + 1)) == (start, end)

@@ -62,6 +62,7 @@ the words around them that its model looks at (``ner_windows.py``), and its find
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 
@@ -183,10 +184,9 @@ def name_regions(
         if not flag:
             out.append(())
             continue
-        spans = sorted(opaque[i]) if opaque is not None else []
-        blanked = _blank(text, spans)
-        neutral, spans = _neutralise(text, spans)
-        frequent_words_pass = regex.search(_CONTACT, blanked) is None
+        spans = list(opaque[i]) if opaque is not None else []
+        frequent_words_pass = regex.search(_CONTACT, _blank(text, spans)) is None
+        neutral, blanked = _neutralise(text, spans)
         regions: list[tuple[int, int]] = []
         previous_needed = False
         for start, end in _sentences(neutral):
@@ -194,36 +194,56 @@ def name_regions(
                 neutral, frequent_words_pass=frequent_words_pass, start=start, end=end
             )
             if needed and previous_needed:
-                regions[-1] = (regions[-1][0], _to_original(spans, end))
+                regions[-1] = (regions[-1][0], blanked.original(end))
             elif needed:
-                regions.append((_to_original(spans, start), _to_original(spans, end)))
+                regions.append((blanked.original(start), blanked.original(end)))
             previous_needed = needed
         out.append(tuple(regions) or ((0, len(text)),))
     return out
 
 
-def _neutralise(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+def _neutralise(text: str, spans: list[tuple[int, int]]) -> tuple[str, _Blanked]:
     """`text` as the test reads it (opaque spans, then e-mail addresses, then calendar words replaced by the
-    opaque word, each found in what the step before left) and the sorted spans of `text` so replaced."""
-    neutral = _blank(text, spans)
+    opaque word, each found in what the step before left) and where in `text` its positions lie."""
+    blanked = _Blanked(sorted(spans))
+    neutral = _blank(text, blanked.spans)
     for pattern in _NEUTRAL_PATTERNS:
-        found = [(_to_original(spans, m.start()), _to_original(spans, m.end())) for m in pattern.finditer(neutral)]
+        found = [(blanked.original(m.start()), blanked.original(m.end())) for m in pattern.finditer(neutral)]
         if found:
-            spans = sorted([*(s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in found)), *found])
-            neutral = _blank(text, spans)
-    return neutral, spans
+            # A span found now covers any opaque span inside it; found spans never cut one.
+            starts = [start for start, _ in found]
+            kept = [s for s in blanked.spans if not _inside(s, found, starts)]
+            blanked = _Blanked(sorted([*kept, *found]))
+            neutral = _blank(text, blanked.spans)
+    return neutral, blanked
 
 
-def _to_original(spans: Sequence[tuple[int, int]], position: int) -> int:
-    """A position in `_blank(text, spans)` as a position in `text` (the end of a span after its opaque word)."""
-    shift = 0
-    for start, end in spans:
-        if position <= start - shift:
-            break
-        if position == start - shift + len(_OPAQUE_WORD):
-            return end
-        shift += end - start - len(_OPAQUE_WORD)
-    return position + shift
+def _inside(span: tuple[int, int], spans: Sequence[tuple[int, int]], starts: Sequence[int]) -> bool:
+    """Whether `span` lies in one of `spans` (sorted, disjoint; `starts` their starts)."""
+    k = bisect_right(starts, span[0]) - 1
+    return k >= 0 and span[1] <= spans[k][1]
+
+
+class _Blanked:
+    """Sorted, disjoint spans of a text that `_blank` replaced by the opaque word, and how a position in the
+    blanked text maps back (a bisect: a text may hold thousands of pseudonyms)."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans
+        self._blanked_starts: list[int] = []
+        self._shifts: list[int] = []  # how much longer the text is than its blanked form before each span
+        shift = 0
+        for start, end in spans:
+            self._blanked_starts.append(start - shift)
+            self._shifts.append(shift)
+            shift += end - start - len(_OPAQUE_WORD)
+
+    def original(self, position: int) -> int:
+        """`position` in the blanked text as a position in the text (after an opaque word: its span's end)."""
+        k = bisect_right(self._blanked_starts, position) - 1
+        if k < 0 or position == self._blanked_starts[k]:
+            return position + (self._shifts[k] if k >= 0 else 0)
+        return self.spans[k][1] + position - self._blanked_starts[k] - len(_OPAQUE_WORD)
 
 
 def _sentences(text: str) -> list[tuple[int, int]]:
@@ -244,9 +264,11 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """`text` with each span replaced by the opaque word (spans may come in any order, never overlapping)."""
-    for start, end in sorted(spans, reverse=True):
-        text = text[:start] + _OPAQUE_WORD + text[end:]
-    return text
+    pieces, last = [], 0
+    for start, end in sorted(spans):
+        pieces += [text[last:start], _OPAQUE_WORD]
+        last = end
+    return "".join([*pieces, text[last:]])
 
 
 def _words_explained(text: str, *, frequent_words_pass: bool, start: int = 0, end: int | None = None) -> bool:
