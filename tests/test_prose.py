@@ -5,8 +5,6 @@ the settling of national-ID checksum collisions in jurisdiction tagging."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from stdnum import luhn
 
 from govflow.detect.financial import GovflowCardInContextRecognizer
@@ -21,7 +19,6 @@ from govflow.detect.prose import (
     GovflowPlaceAndCompanyRecognizer,
     GovflowPostalCodeRecognizer,
     GovflowStreetAddressRecognizer,
-    _Taken,
 )
 from govflow.detect.stack import DetectionStack
 from govflow.pipeline import Pipeline
@@ -393,22 +390,3 @@ def test_seven_digit_local_numbers_need_a_phone_word() -> None:
     stack = DetectionStack(prose_policy())
     assert [f.entity_type for f in stack.scan_text("Call my phone at 451 5986")] == ["PHONE_NUMBER"]
     assert all(f.entity_type != "PHONE_NUMBER" for f in stack.scan_text("Invoice 451 5986 was paid"))
-
-
-_SPAN = st.tuples(st.integers(0, 60), st.integers(1, 12)).map(lambda p: (p[0], p[0] + p[1]))
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_SPAN, max_size=12), st.lists(_SPAN, max_size=12), st.lists(_SPAN, min_size=1, max_size=12))
-def test_taken_spans_answer_overlaps_as_a_scan_of_every_span_would(
-    given_spans: list[tuple[int, int]], added: list[tuple[int, int]], queries: list[tuple[int, int]]
-) -> None:
-    taken, spans = _Taken(given_spans), list(given_spans)
-    for start, end in added:  # as the address recognizer adds its pieces: only where nothing overlaps
-        if not any(s < end and start < e for s, e in spans):
-            assert not taken.overlaps(start, end)
-            taken.add(start, end)
-            spans.append((start, end))
-    for start, end in queries:
-        assert taken.overlaps(start, end) == any(s < end and start < e for s, e in spans)
-    assert list(taken) == sorted(taken)

@@ -14,8 +14,7 @@ Names found by the words around them live in :mod:`govflow.detect.name_cues`.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import phonenumbers
@@ -25,6 +24,7 @@ from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
 from govflow.detect.financial import GovflowCardInContextRecognizer
+from govflow.detect.findings import DisjointSpans
 from govflow.detect.name_check import is_everyday_word
 from govflow.detect.name_cues import GovflowNameCueRecognizer
 from govflow.detect.names import GovflowNameGazetteerRecognizer, name_lists
@@ -172,35 +172,6 @@ def _continued_address_end(text: str, street_line_end: int) -> int | None:
     return block_end
 
 
-class _Taken:
-    """Spans kept sorted and disjoint (overlapping ones given are joined), so whether a span overlaps one
-    is a binary search: a scan of the list per new piece was quadratic over a long text of address blocks."""
-
-    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
-        self._starts: list[int] = []
-        self._ends: list[int] = []
-        for start, end in sorted(spans):
-            if self._ends and start < self._ends[-1]:
-                self._ends[-1] = max(self._ends[-1], end)
-            else:
-                self._starts.append(start)
-                self._ends.append(end)
-
-    def overlaps(self, start: int, end: int) -> bool:
-        # Disjoint and sorted, so the last span starting before `end` ends last among those that could.
-        k = bisect_left(self._starts, end) - 1
-        return k >= 0 and self._ends[k] > start
-
-    def add(self, start: int, end: int) -> None:
-        """Take a span that overlaps none taken (callers test `overlaps` first)."""
-        k = bisect_left(self._starts, start)
-        self._starts.insert(k, start)
-        self._ends.insert(k, end)
-
-    def __iter__(self) -> Iterator[tuple[int, int]]:
-        return zip(self._starts, self._ends, strict=True)
-
-
 class GovflowStreetAddressRecognizer(ProseRecognizer):
     """Street addresses as their written pieces: the street line, a building number before it, the unit
     (Suite 240, Apt. 117), a PO box and the postal code ending the block; lines of the block that hold only
@@ -214,7 +185,7 @@ class GovflowStreetAddressRecognizer(ProseRecognizer):
     """Lines after a street line that still belong to its address block (unit, city, region, country)."""
 
     def find(self, text: str) -> Iterable[RecognizerResult]:
-        taken = _Taken()
+        taken = DisjointSpans()
         places: list[tuple[int, int]] = []
         out: list[RecognizerResult] = []
 
@@ -569,7 +540,7 @@ def _repeated_names(recognizer: EntityRecognizer, text: str, found: list[Recogni
     words = {w for r in persons for w in _NAME_WORD.findall(text, r.start, r.end) if not is_everyday_word(w)}
     if not words:
         return []
-    taken = _Taken((r.start, r.end) for r in found)
+    taken = DisjointSpans((r.start, r.end) for r in found)
     alternatives = "|".join(map(regex.escape, sorted(words, key=len, reverse=True)))
     mentions = regex.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w'’-])")
     return [

@@ -33,7 +33,7 @@ from spacy.tokens import Doc, Span
 
 from govflow.detect.context_triggers import lemma_triggers, sets_lemmas
 from govflow.detect.evidence import ENTITY_COUNTRY, evidence_recognizers
-from govflow.detect.findings import Finding, drop_contained
+from govflow.detect.findings import DisjointSpans, Finding, drop_contained
 from govflow.detect.name_check import name_regions
 from govflow.detect.national_ids import CountryPatternRecognizer
 from govflow.detect.ner_windows import Window, context_words, windows
@@ -600,9 +600,10 @@ class DetectionStack:
         for (i, (offset, _, regions)), piece in zip(jobs, parsed, strict=True):
             doc = docs[i]
             assert doc is not None  # every text read in stretches was tokenised whole
+            chosen = DisjointSpans(regions)
             for ent in piece.ents:
                 start, end = offset + ent.start_char, offset + ent.end_char
-                if any(start < b and a < end for a, b in regions):
+                if chosen.overlaps(start, end):
                     span = doc.char_span(start, end, ent.label_, alignment_mode="expand")
                     found.setdefault(i, []).append(span)
         for i, spans in found.items():
