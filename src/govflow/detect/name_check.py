@@ -71,6 +71,7 @@ import pyarrow.compute as pc
 import regex
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from govflow.detect.findings import DisjointSpans
 from govflow.detect.names import faker_attributes
 from govflow.detect.prose_base import COUNTRIES, NATIONALITIES, search_before
 
@@ -210,18 +211,12 @@ def _neutralise(text: str, spans: list[tuple[int, int]]) -> tuple[str, _Blanked]
     for pattern in _NEUTRAL_PATTERNS:
         found = [(blanked.original(m.start()), blanked.original(m.end())) for m in pattern.finditer(neutral)]
         if found:
-            # A span found now covers any opaque span inside it; found spans never cut one.
-            starts = [start for start, _ in found]
-            kept = [s for s in blanked.spans if not _inside(s, found, starts)]
+            # A span found now covers any opaque span it overlaps (found spans never cut one).
+            covered = DisjointSpans(found)
+            kept = [s for s in blanked.spans if not covered.overlaps(*s)]
             blanked = _Blanked(sorted([*kept, *found]))
             neutral = _blank(text, blanked.spans)
     return neutral, blanked
-
-
-def _inside(span: tuple[int, int], spans: Sequence[tuple[int, int]], starts: Sequence[int]) -> bool:
-    """Whether `span` lies in one of `spans` (sorted, disjoint; `starts` their starts)."""
-    k = bisect_right(starts, span[0]) - 1
-    return k >= 0 and span[1] <= spans[k][1]
 
 
 class _Blanked:
