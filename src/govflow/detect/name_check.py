@@ -145,8 +145,14 @@ def may_hold_names(texts: Sequence[str], opaque: Sequence[Sequence[tuple[int, in
     """Per text: False only when it has no caseless-script letter and every word in it is explained away
     as a common English word that is no name or place (see module doc). `opaque` gives, per text, spans
     (start, end) read as one neutral word, such as pseudonyms a masker wrote."""
+    return _checked(texts, opaque)[0]
+
+
+def _checked(texts: Sequence[str], opaque: Sequence[Sequence[tuple[int, int]]] | None) -> tuple[list[bool], list[bool]]:
+    """Per text, `may_hold_names`' answer and whether it is a contact line (which `name_regions` applies
+    to each of its sentences)."""
     if not texts:
-        return []
+        return [], []
     if opaque is not None:
         texts = [_blank(text, spans) for text, spans in zip(texts, opaque, strict=True)]
     array = pa.array(texts, pa.string())
@@ -157,10 +163,11 @@ def may_hold_names(texts: Sequence[str], opaque: Sequence[Sequence[tuple[int, in
         pc.match_substring_regex(array, pattern=_ALWAYS_NER),
         pc.match_substring_regex(array, pattern=_CAPITAL_MID_SENTENCE),
     ).to_pylist()
-    return [
+    flags = [
         is_settled or not _words_explained(text, frequent_words_pass=not is_contact)
         for text, is_settled, is_contact in zip(array.to_pylist(), settled, contact, strict=True)
     ]
+    return flags, contact
 
 
 def name_regions(
@@ -179,20 +186,18 @@ def name_regions(
     pre-pass flags a text whose words the word test all explains, the span is the whole text. NER reads
     each span with the words around it that its model looks at (`ner_windows`).
     """
-    flags = may_hold_names(texts, opaque)
+    flags, contact = _checked(texts, opaque)
     out: list[tuple[tuple[int, int], ...]] = []
-    for i, (text, flag) in enumerate(zip(texts, flags, strict=True)):
+    for i, (text, flag, is_contact) in enumerate(zip(texts, flags, contact, strict=True)):
         if not flag:
             out.append(())
             continue
-        spans = list(opaque[i]) if opaque is not None else []
-        frequent_words_pass = regex.search(_CONTACT, _blank(text, spans)) is None
-        neutral, blanked = _neutralise(text, spans)
+        neutral, blanked = _neutralise(text, list(opaque[i]) if opaque is not None else [])
         regions: list[tuple[int, int]] = []
         previous_needed = False
         for start, end in _sentences(neutral):
             needed = _ALWAYS_NER_LETTER.search(neutral, start, end) is not None or not _words_explained(
-                neutral, frequent_words_pass=frequent_words_pass, start=start, end=end
+                neutral, frequent_words_pass=not is_contact, start=start, end=end
             )
             if needed and previous_needed:
                 regions[-1] = (regions[-1][0], blanked.original(end))
