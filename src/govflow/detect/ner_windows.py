@@ -64,7 +64,7 @@ def windows(text: str, regions: Sequence[tuple[int, int]], words: int | None) ->
     if words is None:
         return whole
     reach = _LOOK_PER_WORD * words
-    out: list[Window] = []
+    out: list[tuple[int, int, list[tuple[int, int]]]] = []
     for start, end in regions:
         low, high = max(0, start - reach), min(len(text), end + reach)
         # A look that starts or stops inside the text may cut its outermost word: that one does not count.
@@ -75,7 +75,8 @@ def windows(text: str, regions: Sequence[tuple[int, int]], words: int | None) ->
         first = before[-words] if len(before) >= words else 0
         last = after[words - 1] if len(after) >= words else len(text)
         if out and first <= out[-1][1]:
-            out[-1] = (out[-1][0], max(last, out[-1][1]), (*out[-1][2], (start, end)))
+            out[-1][2].append((start, end))
+            out[-1] = (out[-1][0], max(last, out[-1][1]), out[-1][2])
         else:
-            out.append((first, last, ((start, end),)))
-    return out
+            out.append((first, last, [(start, end)]))
+    return [(first, last, tuple(inside)) for first, last, inside in out]
