@@ -44,6 +44,7 @@ from common import (
     write_json,
 )
 from govflow.datagen import count_leaks, generate_customers
+from govflow.detect.stack import NLP_BATCH_TEXTS
 from govflow.parallel import worker_count
 from scale import structured_table
 
@@ -112,8 +113,8 @@ def free_text_part(
         stack.forget()
         stack.scan_texts(texts)
 
-    def bare_ner() -> None:
-        for _ in nlp.pipe(texts, disable=bare_disabled, batch_size=64):
+    def bare_ner() -> None:  # in batches of govflow's size, so the floor is not slowed by a smaller batch
+        for _ in nlp.pipe(texts, disable=bare_disabled, batch_size=NLP_BATCH_TEXTS):
             pass
 
     timed(govflow_scan)

@@ -40,3 +40,13 @@ def test_in_memory_run_on_two_workers_equals_one(default_pipeline: govflow.Pipel
     assert pa.compute.sum(
         pa.compute.equal(two.audit.column("record_index"), pa.array(range(table.num_rows)))
     ).as_py() == (table.num_rows)
+
+
+def test_prepare_builds_the_text_path_before_workers_fork_and_only_when_there_is_free_text() -> None:
+    pipeline = govflow.Pipeline.default()
+    table = generate_customers(50, seed=5)[0]
+    structured = table.drop_columns(["notes"])
+    pipeline.engine.prepare(pipeline.profile(structured, with_findings=False))
+    assert pipeline.engine.stack._analyzer is None  # no free text: spaCy is not loaded
+    pipeline.engine.prepare(pipeline.profile(table, with_findings=False))
+    assert pipeline.engine.stack._analyzer is not None  # loaded in the parent, inherited by forked workers

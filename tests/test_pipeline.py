@@ -322,13 +322,13 @@ def test_memoised_scans_equal_fresh_scans_and_cannot_be_corrupted(pipe: govflow.
     first = stack.scan_texts([text])
     first[0].clear()  # a caller mutating its result must not change what the memo returns
     again = stack.scan_texts([text, "no personal data here"])
-    assert again[0] == stack._scan_texts([text], 64)[0] and again[0]
+    assert again[0] == stack._scan_texts([text])[0] and again[0]
     assert stack.scan_values(["+44 20 7946 0958"], "phone") == stack._scan_values(["+44 20 7946 0958"], "phone", False)
     # Opaque spans change what runs, so they are part of the memo's key.
     masked, spans = "PERSON:2ccaa92778c3cf16 said the Box arrived damaged.", ((0, 23),)
     plain = stack.scan_texts([masked])
-    assert stack.scan_texts([masked], opaque=[spans]) == stack._scan_texts([masked], 64, [spans])
-    assert stack.scan_texts([masked]) == plain == stack._scan_texts([masked], 64)
+    assert stack.scan_texts([masked], opaque=[spans]) == stack._scan_texts([masked], [spans])
+    assert stack.scan_texts([masked]) == plain == stack._scan_texts([masked])
 
 
 def test_each_run_starts_with_an_empty_memo(pipe: govflow.Pipeline) -> None:

@@ -92,6 +92,7 @@ def govern_parallel(
     if workers <= 1:
         yield from pipeline.govern(batches, profile)
         return
+    pipeline.engine.prepare(profile)
     _WORKER_STATE.update(pipeline=pipeline, profile=profile)
     pending: deque[tuple[int, Future[GovernedBatch]]] = deque()  # (slices left in its batch incl. this, future)
     parts: list[GovernedBatch] = []

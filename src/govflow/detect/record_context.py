@@ -40,6 +40,8 @@ def unspaced(char: str) -> bool:
 
 
 def _min_chars(value: str) -> int:
+    if value.isascii():  # no ASCII character is unspaced; most values are ASCII, and this runs per record
+        return MIN_ECHO_CHARS
     return MIN_UNSPACED_ECHO_CHARS if all(unspaced(c) for c in value if not c.isspace()) else MIN_ECHO_CHARS
 
 
