@@ -25,6 +25,7 @@ from govflow.detect.prefilter import (
     without_backreferences,
     without_lookarounds,
 )
+from govflow.detect.record_context import _has_digit
 from govflow.detect.stack import DetectionStack
 from govflow.policy.loader import load_policy
 
@@ -493,3 +494,9 @@ def test_ssn_check_gives_stdnums_answer(digits: str) -> None:
 
     for value in (digits, "078051120", "457555462", "219099999", "000123456", "666123456", "900123456"):
         assert ssn_is_valid(value) == ssn.is_valid(value)
+
+
+@given(st.text(st.characters(codec="utf-8"), max_size=40))
+def test_digit_test_of_record_context_equals_str_isdigit_per_character(text: str) -> None:
+    assert _has_digit(text) == any(c.isdigit() for c in text)
+    assert _has_digit(text + "²") and _has_digit(text + "7") and not _has_digit("Sophie rang")

@@ -64,7 +64,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -290,6 +290,12 @@ def _words_explained(text: str, *, frequent_words_pass: bool, start: int = 0, en
     return True
 
 
+# Words recur across texts (Zipf): the word tests below are pure functions of the word and the fixed word
+# lists, so their answers are kept (bounded) instead of stemming the same word again in every note.
+WORD_CACHE = 1 << 16
+
+
+@lru_cache(maxsize=WORD_CACHE)
 def _is_dictionary_word(token: str, *, frequent_words_pass: bool) -> bool:
     """A lower-case word (with a contraction or possessive) that is no name written in lower case: a stop
     word, a dictionary word that is no known name or place, or (with `frequent_words_pass`) a frequent
@@ -309,6 +315,7 @@ def _is_dictionary_word(token: str, *, frequent_words_pass: bool) -> bool:
     return frequent_words_pass and _frequency(base) >= FREQUENT_WORD_ZIPF
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def is_common_word(word: str) -> bool:
     """A title-case word that is a common English word (or a regular inflection of one) and no known name
     or place, in itself or in a stem that makes it common."""

@@ -23,6 +23,7 @@ MIN_ECHO_CHARS = 3  # shorter values (initials, "Li") would match inside ordinar
 MIN_UNSPACED_ECHO_CHARS = 2  # a two-character CJK or Hangul name (李娜) is as specific as a Latin one
 ECHO_SCORE = 0.9
 PHONE_SCORE = 0.7
+_ASCII_DIGIT = re.compile("[0-9]")
 
 
 def unspaced(char: str) -> bool:
@@ -88,11 +89,16 @@ def echo_needles(known: Iterable[tuple[str, str]]) -> list[Needle]:
     return list(needles.values())
 
 
+def _has_digit(text: str) -> bool:
+    """Whether `text` holds a digit (`str.isdigit`), without a Python step per character where it can."""
+    return _ASCII_DIGIT.search(text) is not None if text.isascii() else any(c.isdigit() for c in text)
+
+
 def record_findings(text: str, needles: list[Needle], region: str | None) -> list[Finding]:
     """Findings in one free text from its record's own values and country."""
     folded = text.casefold()
     found = [Finding(n.entity, a, b, ECHO_SCORE, ECHO) for n in needles for a, b in n.spans(text, folded)]
-    if region and any(c.isdigit() for c in text):
+    if region and _has_digit(text):
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=Leniency.VALID):
             country = phonenumbers.region_code_for_number(match.number)
             found.append(
