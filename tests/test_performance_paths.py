@@ -20,6 +20,8 @@ from govflow.detect.prefilter import (
     PatternHits,
     PatternUnions,
     Prefilter,
+    _matches,
+    coarse,
     python_mask,
     re2_pattern,
     without_backreferences,
@@ -108,7 +110,9 @@ def test_unions_keep_each_patterns_flags_and_anchors_to_itself() -> None:
     assert through_unions("ABD").tolist() == [False, True, False, False, False, False, False, False]
 
 
-def test_the_default_pack_is_tested_in_a_few_unions_and_long_patterns_alone(default_pipeline: govflow.Pipeline) -> None:
+def test_the_default_pack_is_tested_in_a_few_unions_and_long_patterns_behind_a_coarse_gate(
+    default_pipeline: govflow.Pipeline,
+) -> None:
     from govflow.detect.prefilter import ALONE_CHARS, UNION_SIZE
 
     unions = default_pipeline.engine.stack._unions
@@ -119,9 +123,32 @@ def test_the_default_pack_is_tested_in_a_few_unions_and_long_patterns_alone(defa
         assert len(members) <= UNION_SIZE
         if union is None:
             assert len(members) == 1
-        else:
-            assert all(len(p) <= ALONE_CHARS for p in members)
-    assert any(len(p) > ALONE_CHARS for p in patterns)  # the URL patterns, each alone
+        elif any(len(p) > ALONE_CHARS for p in members):  # the URL patterns: one pass of their coarse forms
+            assert all(len(p) > ALONE_CHARS for p in members) and len(union) <= ALONE_CHARS
+            assert union == "|".join(f"(?:{coarse(p)})" for p in members)
+    assert sum(len(p) > ALONE_CHARS for p in patterns) == 4
+
+
+_URLISH = st.text(alphabet=st.sampled_from("abcmoz.-/:w3@ \"'h"), max_size=30).map(lambda s: s + ".com")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_URLISH | _TEXTY, min_size=1, max_size=20))
+def test_coarse_patterns_match_wherever_the_original_does(
+    default_pipeline: govflow.Pipeline, values: list[str]
+) -> None:
+    array = pa.array(values, pa.string())
+    for pattern in default_pipeline.engine.stack._unions.group_of:
+        original, relaxed = _matches(array, pattern), _matches(array, coarse(pattern))
+        assert not (original & ~relaxed).any(), pattern
+
+
+def test_coarse_rewrites_only_plain_word_alternations_and_long_bounds() -> None:
+    tlds = "(?i)x[.](?:(?:com)|(?:co)|(?:xn--p1ai))y{1,253}z{2,5}"
+    assert coarse(tlds) == "(?i)x[.](?:[\\x2d1acim-px]{2,8})y{1,}z{2,5}"  # the words' characters, 2 to 8 of them
+    for kept in ["(?:a|)", "(?i:ab|cd)", "(ab|cd)", "[(?:a|b)]", "\\(?:a|b\\)", "(?:a.|b)", "(?:a+|b)"]:
+        assert coarse(kept) == kept
+    assert coarse("(?:ab|c)+") == "(?:[a-c]{1,2})+"
 
 
 def test_name_check_sends_anything_name_like_to_ner() -> None:

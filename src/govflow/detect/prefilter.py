@@ -25,6 +25,7 @@ dozens of patterns.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -405,8 +406,58 @@ eight costs about what one of its patterns does, so a column none of them matche
 passes; unions of sixteen made RE2's DFA run out of states and fall back to its slow matcher."""
 
 ALONE_CHARS = 1_000
-"""A pattern longer than this (the URL recognizer's lists of top-level domains) is tested alone: in a union
-it swells the DFA past its memory budget, slowing the union down more than it saves."""
+"""A pattern longer than this (the URL recognizer's lists of top-level domains) stays out of the unions: in
+one it swells the DFA past its memory budget, slowing the union down more than it saves. Such patterns
+are grouped with each other instead, behind a union of their `coarse` forms (the four URL patterns: one
+pass of a small automaton rejects the values none can match, which were four passes of a large one)."""
+
+
+_LITERAL_BRANCH = regex.compile(r"\(\?:([A-Za-z0-9-]+)\)|([A-Za-z0-9-]+)")  # (?:com) or com
+_LONG_COUNT = regex.compile(r"\{(\d+),\d{3,}\}")
+
+
+def _literal_alternation(pattern: str, start: int, end: int) -> str | None:
+    """`[chars]{shortest,longest}` for the group `pattern[start:end]` when it is a non-capturing
+    alternation of plain words (``(?:(?:com)|(?:edu)|...)``): it matches every branch and more."""
+    if not pattern.startswith("(?:", start):
+        return None
+    body = pattern[start + 3 : end - 1]
+    items = _top_level_items(body)
+    cuts = [a for a, b in items if body[a:b] == "|"]
+    branches = [body[a + 1 : b] for a, b in itertools.pairwise([-1, *cuts, len(body)])]
+    found = [_LITERAL_BRANCH.fullmatch(b) for b in branches]
+    if len(found) < 2 or None in found:
+        return None
+    words = [m.group(1) or m.group(2) for m in found if m]
+    lengths = [len(w) for w in words]
+    return f"(?:{_class(sorted(set(''.join(words))))}{{{min(lengths)},{max(lengths)}}})"
+
+
+def coarse(pattern: str) -> str:
+    """A pattern matching wherever the RE2 `pattern` does, with a far smaller automaton: each alternation
+    of plain words becomes a run of their characters (the URL recognizer's ~1,500 top-level domains:
+    `[a-z0-9-]{2,24}`) and each repetition bounded at 100 or more loses its bound. Every rewritten piece
+    matches all that the original piece did, so the whole does too; it serves as a cheap first pass."""
+    out: list[str] = []
+    last = 0
+    skip_to = 0
+    for i, c in _syntax_characters(pattern):
+        if i < skip_to:
+            continue
+        if c == "(":
+            end = _group_end(pattern, i)
+            run = _literal_alternation(pattern, i, end)
+            if run is not None:
+                out += [pattern[last:i], run]
+                last = skip_to = end
+        elif c == "{" and (count := _LONG_COUNT.match(pattern, i)):
+            out += [pattern[last:i], f"{{{count.group(1)},}}"]
+            last = skip_to = count.end()
+    return "".join([*out, pattern[last:]])
+
+
+def _batches(patterns: list[str]) -> list[list[str]]:
+    return [patterns[i : i + UNION_SIZE] for i in range(0, len(patterns), UNION_SIZE)]
 
 
 def _union(patterns: Sequence[str]) -> str:
@@ -426,28 +477,28 @@ def _compiles(pattern: str) -> bool:
 class PatternUnions:
     """Every recognizer's RE2 patterns, in unions of a few: one pass over a column with a union rejects,
     for all of its patterns at once, the values none of them can match; each pattern then runs only on
-    the values its union accepted. A union matches exactly where one of its patterns does, so the answer
-    per pattern is the one a pass of that pattern alone gives. Patterns whose union RE2 will not compile
-    (it caps a program's size) run alone."""
+    the values its union accepted. A union matches wherever one of its patterns does (exactly there, or
+    more for the long patterns' union of `coarse` forms), so the answer per pattern is the one a pass of
+    that pattern alone gives. Patterns whose union RE2 will not compile (it caps a program's size) run
+    alone."""
 
     def __init__(self, patterns: Sequence[str]) -> None:
         unique = list(dict.fromkeys(patterns))
-        groups: list[list[str]] = []
-        current: list[str] = []
-        for pattern in unique:
-            if len(pattern) > ALONE_CHARS:
-                groups.append([pattern])
-                continue
-            current.append(pattern)
-            if len(current) == UNION_SIZE:
-                groups.append(current)
-                current = []
-        if current:
-            groups.append(current)
-        # Patterns that compile alone may not together (RE2 caps a program's size): those run alone.
-        groups = [g for group in groups for g in ([group] if _compiles(_union(group)) else [[p] for p in group])]
-        self.unions = [_union(group) if len(group) > 1 else None for group in groups]
-        self.group_of = {pattern: k for k, group in enumerate(groups) for pattern in group}
+        gates = {p: coarse(p) for p in unique if len(p) > ALONE_CHARS}
+        gated = [p for p, gate in gates.items() if len(gate) <= ALONE_CHARS]
+        planned: list[tuple[list[str], str | None]] = [
+            *((g, _union(g) if len(g) > 1 else None) for g in _batches([p for p in unique if p not in gates])),
+            *((g, _union([gates[p] for p in g])) for g in _batches(gated)),
+            *(([p], None) for p, gate in gates.items() if len(gate) > ALONE_CHARS),
+        ]
+        groups: list[tuple[list[str], str | None]] = []
+        for group, union in planned:
+            if union is None or _compiles(union):
+                groups.append((group, union))
+            else:  # patterns that compile alone may not together (RE2 caps a program's size): alone, then
+                groups.extend(([p], None) for p in group)
+        self.unions = [union for _, union in groups]
+        self.group_of = {pattern: k for k, (group, _) in enumerate(groups) for pattern in group}
 
     def hits(self, array: pa.Array) -> PatternHits:
         """The pattern passes over `array`, each union run once and only when one of its patterns is asked."""
