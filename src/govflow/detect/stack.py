@@ -200,6 +200,30 @@ def _country_of(result: RecognizerResult, recognizer_country: dict[str, str | No
     return ENTITY_COUNTRY.get(result.entity_type)
 
 
+class _FixedRegistry(RecognizerRegistry):
+    """Presidio's registry, keeping its answer per request: the analyzer asks once per text, always with
+    one of a few entity lists, and scans every recognizer for each entity of it; the recognizers are fixed
+    once the stack is built (nothing is added to or removed from this registry afterwards)."""
+
+    def __init__(self, recognizers: list[EntityRecognizer], language: str) -> None:
+        super().__init__(recognizers=recognizers, supported_languages=[language])
+        self._answers: dict[tuple[str, tuple[str, ...] | None, bool], list[EntityRecognizer]] = {}
+
+    def get_recognizers(
+        self,
+        language: str,
+        entities: list[str] | None = None,
+        all_fields: bool = False,
+        ad_hoc_recognizers: list[EntityRecognizer] | None = None,
+    ) -> list[EntityRecognizer]:
+        if ad_hoc_recognizers:
+            return super().get_recognizers(language, entities, all_fields, ad_hoc_recognizers)
+        key = (language, None if entities is None else tuple(entities), all_fields)
+        if key not in self._answers:
+            self._answers[key] = super().get_recognizers(language, entities, all_fields)
+        return list(self._answers[key])
+
+
 class _NoLemmas(ContextAwareEnhancer):
     """Presidio's lemma enhancer where no component that writes lemmas ran: no token has a lemma, so no
     context word can be found and nothing changes."""
@@ -339,9 +363,7 @@ class DetectionStack:
                 ner_model_configuration=ner,
             )
             nlp_engine.nlp = {self.language: load_spacy(self.policy.settings.spacy_model, self.language)}
-            registry = RecognizerRegistry(
-                recognizers=[*self.recognizers, *self._text_only], supported_languages=[self.language]
-            )
+            registry = _FixedRegistry([*self.recognizers, *self._text_only], self.language)
             self._analyzer = AnalyzerEngine(
                 registry=registry, nlp_engine=nlp_engine, supported_languages=[self.language]
             )
