@@ -50,3 +50,18 @@ def test_prepare_builds_the_text_path_before_workers_fork_and_only_when_there_is
     assert pipeline.engine.stack._analyzer is None  # no free text: spaCy is not loaded
     pipeline.engine.prepare(pipeline.profile(table, with_findings=False))
     assert pipeline.engine.stack._analyzer is not None  # loaded in the parent, inherited by forked workers
+
+
+def test_a_text_path_that_cannot_be_built_fails_closed_with_two_workers_as_with_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    policy = govflow.load_policy(None)
+    settings = policy.settings.model_copy(update={"spacy_model": "xx_missing_model"})
+    pipeline = govflow.Pipeline(policy.model_copy(update={"settings": settings}))
+    table = generate_customers(2 * MIN_SLICE_ROWS, seed=9)[0]
+    one, two = pipeline.run(table, workers=1), pipeline.run(table, workers=2)
+    assert two.audit.equals(one.audit) and two.table.equals(one.table)
+    notes, rules = table.column("notes").to_pylist(), two.audit.column("rule_id").to_pylist()
+    assert len(rules) == table.num_rows  # none lost; every record whose note could not be scanned is held back
+    assert all(rule == "on_error" for note, rule in zip(notes, rules, strict=True) if note)
+    assert "could not build the free-text path before starting workers (DetectionConfigError)" in caplog.text

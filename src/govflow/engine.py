@@ -200,9 +200,15 @@ class Engine:
     def prepare(self, profile: TableProfile) -> None:
         """Build now what scanning free text builds on first use (the spaCy model, the name check's word
         lists, context-word triggers), by scanning one made-up note. Worker processes forked after this
-        inherit it; otherwise each builds its own on every run (1.8 s per worker and run measured here)."""
-        if any(leaf.mode == "text" for leaf in profile.leaves.values()):
+        inherit it; otherwise each builds its own on every run (1.8 s per worker and run measured here).
+        If building fails, each worker meets the same failure on its batches, which go to `on_error` as in
+        a single process; so it is only logged here."""
+        if not any(leaf.mode == "text" for leaf in profile.leaves.values()):
+            return
+        try:
             self.stack.scan_texts([_WARM_UP_NOTE])
+        except Exception as exc:
+            log.warning("could not build the free-text path before starting workers (%s)", type(exc).__name__)
 
     # -- detection ---------------------------------------------------------------------------------
 
