@@ -16,6 +16,7 @@ from phonenumbers import Leniency, NumberParseException
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, LocalRecognizer, RecognizerResult
 
 from govflow.detect.national_ids import COUNTRY_KEY
+from govflow.detect.phone_parse import UNDECIDED, Undecided, national_region, split_plus
 
 if TYPE_CHECKING:
     from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -71,13 +72,14 @@ def _international_numbers(text: str) -> list[tuple[int, int, str | None]]:
 
 def _valid_region(text: str, default_region: str | None = None) -> str | None:
     """The region `region_code_for_number` gives `text` parsed as one number, or None if it is not valid."""
-    try:
-        number = phonenumbers.parse(text, default_region)
-    except NumberParseException:
-        return None
-    # is_valid_number, with the region lookup it makes kept (for +1 it tries each NANPA region).
-    region = phonenumbers.region_code_for_number(number)
-    return region if phonenumbers.is_valid_number_for_region(number, region) else None
+    split = split_plus(text) if default_region is None else UNDECIDED
+    if isinstance(split, Undecided):
+        try:
+            number = phonenumbers.parse(text, default_region)
+        except NumberParseException:
+            return None
+        split = number.country_code, phonenumbers.national_significant_number(number)
+    return None if split is None else national_region(*split)
 
 
 def _iso_country(region: str | None) -> str | None:
