@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from stdnum import iban, luhn
 
 from govflow.mask.ff3_1 import FF31
-from govflow.mask.keyed import ALPHABETS, fpe_decrypt, fpe_encrypt
+from govflow.mask.keyed import ALPHABETS, fpe_decrypt, fpe_encrypt, fpe_encrypt_many
 from govflow.mask.keys import Key
 
 # govflow's alphabets, plus ones the fast paths must not mistake for int()'s digits.
@@ -248,3 +248,64 @@ def test_refusals_are_the_replaced_codes_and_never_echo_the_value(value: str, al
         assert _outcome(_replaced_fpe, value, key, "X", alphabet, checksum, False) == f"error:{refused.value}"
     assert value not in str(refused.value) and value.replace(" ", "") not in str(refused.value)
     assert bytes(range(32)).hex() not in str(refused.value)
+
+
+# --- many values at once --------------------------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    alphabet=st.sampled_from(TEST_ALPHABETS),
+    key=st.binary(min_size=16, max_size=16) | st.binary(min_size=32, max_size=32),
+    tweak=st.binary(min_size=7, max_size=7),
+    lengths=st.lists(st.integers(6, 32), min_size=1, max_size=4),
+    seed=st.integers(0, 2**32),
+)
+def test_encrypt_many_is_encrypt_of_each(
+    alphabet: str, key: bytes, tweak: bytes, lengths: list[int], seed: int
+) -> None:
+    """Groups large enough for the batch path (8+ values of a length), small ones, decimal halves up to and
+    past 13 digits (the batch path's bound), and other alphabets (always per value)."""
+    cipher = FF31(key, alphabet)
+    rng = random.Random(seed)
+    texts = [
+        "".join(rng.choice(alphabet) for _ in range(length))
+        for length in lengths
+        if cipher.min_len <= length <= cipher.max_len
+        for _ in range(rng.choice([1, 3, 8, 40]))
+    ]
+    rng.shuffle(texts)
+    assert cipher.encrypt_many(texts, tweak) == [cipher.encrypt(t, tweak) for t in texts]
+
+
+def test_encrypt_many_covers_the_extremes_of_the_batch_path() -> None:
+    cipher = FF31(bytes(range(16)), string.digits)
+    tweak = bytes(7)
+    texts = [d * n for n in (6, 7, 25, 26, 27) for d in "09"] * 8  # all zeros, all nines, around the bound
+    assert cipher.encrypt_many(texts, tweak) == [cipher.encrypt(t, tweak) for t in texts]
+    with pytest.raises(ValueError, match="outside its alphabet"):
+        cipher.encrypt_many(["12345a"] * 8, tweak)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    batch=st.lists(values, max_size=12),
+    material=st.binary(min_size=16, max_size=64),
+    alphabet=st.sampled_from(list(ALPHABETS)),
+    checksum=st.sampled_from([None, "luhn", "iban"]),
+)
+def test_fpe_encrypt_many_is_fpe_encrypt_of_each(
+    batch: list[str], material: bytes, alphabet: str, checksum: str | None
+) -> None:
+    key = Key("k", material)
+    batch = batch * 3  # enough equal lengths for the batch path
+    outcomes = [
+        _outcome(lambda v=v: fpe_encrypt(v, key, tweak_context="C", alphabet=alphabet, checksum=checksum))
+        for v in batch
+    ]
+    expected = [o.removeprefix("ok:") if o.startswith("ok:") else None for o in outcomes]
+    if checksum is not None and alphabet != "digits":
+        with pytest.raises(ValueError):
+            fpe_encrypt_many(batch, key, tweak_context="C", alphabet=alphabet, checksum=checksum)
+        return
+    assert fpe_encrypt_many(batch, key, tweak_context="C", alphabet=alphabet, checksum=checksum) == expected

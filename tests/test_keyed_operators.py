@@ -27,6 +27,7 @@ from stdnum import iban, luhn, numdb
 
 from govflow.mask.generalize import KINDS, generalize
 from govflow.mask.keyed import (
+    _hmac_sha256,
     date_shift,
     decrypt_deterministic,
     encrypt_deterministic,
@@ -279,6 +280,12 @@ def test_token_normalisation() -> None:
     assert token(" Smith ", "PERSON", DEMO) == token("Smith", "PERSON", DEMO) != token("smith", "PERSON", DEMO)
     with pytest.raises(ValueError, match="length"):
         token("x", "PERSON", DEMO, length=4)
+
+
+@given(subkey=st.binary(max_size=130), message=st.binary(max_size=300))
+def test_kept_hmac_states_give_the_standard_hmac(subkey: bytes, message: bytes) -> None:
+    # Keys shorter than, as long as and longer than SHA-256's 64-byte block (longer ones are hashed first).
+    assert _hmac_sha256(subkey, message) == hmac.digest(subkey, message, "sha256")
 
 
 def test_golden_values_do_not_drift() -> None:

@@ -13,8 +13,11 @@ import pytest
 import govflow
 from conftest import TEST_KEY_HEX
 from govflow.datagen import generate_customers
+from govflow.detect.findings import Finding
 from govflow.io import read_route
-from govflow.mask.keys import MissingKeyError
+from govflow.mask.keys import Key, MissingKeyError
+from govflow.mask.operators import Masked, MaskingError, ProfileMasker
+from govflow.policy.models import MaskingProfile, OperatorSpec
 
 EXTEND = "extend: default\n"
 
@@ -188,3 +191,51 @@ def test_reveal_reverses_encryption_and_refuses_external_by_default(tmp_path: Pa
     assert revealed[0]["notes"] == "write to jane@example.com"
     assert revealed[1]["email"] == "max@example.org"
     assert "jane@example.com" not in proc.stdout + proc.stderr
+
+
+def _masker() -> ProfileMasker:
+    profile = MaskingProfile(
+        entities={
+            "IBAN_CODE": {"operator": "fpe", "params": {"checksum": "iban"}},
+            "PHONE_NUMBER": {"operator": "fpe"},
+            "EMAIL_ADDRESS": "token",
+            "PERSON": "redact",
+        }
+    )
+    return ProfileMasker("test", profile, Key("k", bytes.fromhex(TEST_KEY_HEX)))
+
+
+def _whole(value: str, entity: str) -> list[Finding]:
+    return [Finding(entity, 0, len(value), 0.9, "test")]
+
+
+_MASK_CASES = [
+    ("DE89 3704 0044 0532 0130 00", _whole("DE89 3704 0044 0532 0130 00", "IBAN_CODE")),
+    ("DE89 3704 0044 0532 0130 01", _whole("DE89 3704 0044 0532 0130 01", "IBAN_CODE")),  # bad check: replaced
+    ("+44 7911 123456", _whole("+44 7911 123456", "PHONE_NUMBER")),
+    ("+1 5", _whole("+1 5", "PHONE_NUMBER")),  # too short to encrypt: replaced
+    ("anna@example.com", _whole("anna@example.com", "EMAIL_ADDRESS")),
+    ("call +44 7911 123456", [Finding("PHONE_NUMBER", 5, 20, 0.9, "test")]),  # inside a text: one at a time
+    ("Anna Smith", _whole("Anna Smith", "PERSON")),
+    ("4111111111111111", _whole("4111111111111111", "CREDIT_CARD")),  # the profile's default
+]
+
+
+@pytest.mark.parametrize("repeat", [1, 9])
+def test_mask_many_masks_each_value_as_mask_does(repeat: int) -> None:
+    """Together or one by one, the same outputs and pseudonym spans; 9 copies reach the batched cipher."""
+    masker = _masker()
+    values = [v for v, _ in _MASK_CASES] * repeat
+    findings = [f for _, f in _MASK_CASES] * repeat
+    assert masker.mask_many(values, findings) == [masker.mask(v, f) for v, f in zip(values, findings, strict=True)]
+
+
+def test_mask_many_fails_only_the_values_that_fail() -> None:
+    # A token's entity type must be a name; this finding's is not, so masking it raises (never with the value).
+    profile = MaskingProfile(default=OperatorSpec(operator="token"), entities={"PHONE_NUMBER": {"operator": "fpe"}})
+    masker = ProfileMasker("test", profile, Key("k", bytes.fromhex(TEST_KEY_HEX)))
+    values = ["+44 7911 123456"] * 9 + ["anna@example.com"]
+    findings = [_whole(v, "PHONE_NUMBER") for v in values[:-1]] + [_whole(values[-1], "EMAIL-ADDRESS")]
+    outcomes = masker.mask_many(values, findings)
+    assert all(isinstance(o, Masked) and o.text != values[0] for o in outcomes[:-1])
+    assert isinstance(outcomes[-1], MaskingError) and "anna" not in str(outcomes[-1])

@@ -512,13 +512,17 @@ class Engine:
                 masked_uniques: list[str | None] = list(scan.uniques)
                 stopped: dict[int, str] = {}
                 masked: dict[int, Masked] = {}
-                for u in np.unique(scan.codes[selected]).tolist():
-                    try:
-                        masked[u] = self.maskers[(profile_name, key_name)].mask(scan.uniques[u], scan.findings[u])
-                        masked_uniques[u] = masked[u].text
-                    except MaskingError as exc:
+                wanted = np.unique(scan.codes[selected]).tolist()
+                outcomes = self.maskers[(profile_name, key_name)].mask_many(
+                    [scan.uniques[u] for u in wanted], [scan.findings[u] for u in wanted]
+                )
+                for u, outcome in zip(wanted, outcomes, strict=True):
+                    if isinstance(outcome, MaskingError):
                         stopped[u] = f"masking failed in column {scan.leaf.name!r}"
-                        log.warning("%s (column %r)", exc, scan.leaf.name)
+                        log.warning("%s (column %r)", outcome, scan.leaf.name)
+                    else:
+                        masked[u] = outcome
+                        masked_uniques[u] = outcome.text
                 if gated:
                     stopped.update(self._egress_gate(scan, masked))
                 for u, reason in stopped.items():

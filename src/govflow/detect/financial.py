@@ -54,12 +54,19 @@ def card_brand(number: str) -> str | None:
 
 _BASE36 = str.maketrans({c: str(10 + i) for i, c in enumerate(string.ascii_uppercase)})
 _SHAPE = str.maketrans(string.digits + string.ascii_uppercase, "0" * 10 + "A" * 26)
-_SEPARATORS = str.maketrans("", "", " -.")
 
 
 def _compact(number: str) -> str:
     """``stdnum.iban.compact``; for ASCII text its Unicode clean-up has nothing to do, so skip it."""
-    return number.translate(_SEPARATORS).strip().upper() if number.isascii() else iban.compact(number)
+    if not number.isascii():
+        return iban.compact(number)
+    # str.replace is several times faster than a deletion table for these three characters.
+    return number.replace(" ", "").replace("-", "").replace(".", "").strip().upper()
+
+
+def _as_digits(text: str) -> str:
+    """ISO 7064 MOD 97-10's reading of ASCII letters and digits: A = 10 … Z = 35, digits as they are."""
+    return text if text.isdigit() else text.translate(_BASE36)
 
 
 @lru_cache(maxsize=256)
@@ -88,11 +95,12 @@ def iban_is_valid(number: str, check_country: bool = True) -> bool:
     compact = _compact(number)
     if len(compact) < 5 or not compact.isascii() or not compact.isalnum():
         return iban.is_valid(number, check_country)
-    if int((compact[4:] + compact[:4]).translate(_BASE36)) % 97 != 1:
+    if int(_as_digits(compact[4:]) + _as_digits(compact[:4])) % 97 != 1:
         return False
     if check_country and _has_national_rules(compact[:2]):
         return iban.is_valid(compact, True)
-    return _structure_ok(compact[:2], compact[4:].translate(_SHAPE))
+    bban = compact[4:]
+    return _structure_ok(compact[:2], "0" * len(bban) if bban.isdigit() else bban.translate(_SHAPE))
 
 
 def iban_check_digits(number: str) -> str:
@@ -100,7 +108,7 @@ def iban_check_digits(number: str) -> str:
     compact = _compact(number)
     if not compact.isascii() or not compact.isalnum():
         return iban.calc_check_digits(number)
-    return f"{98 - int((compact[4:] + compact[:2]).translate(_BASE36) + '00') % 97:02d}"
+    return f"{98 - int(_as_digits(compact[4:]) + _as_digits(compact[:2]) + '00') % 97:02d}"
 
 
 class GovflowIbanRecognizer(CountryPatternRecognizer):
