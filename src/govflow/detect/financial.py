@@ -12,7 +12,7 @@ from functools import lru_cache
 from stdnum import iban, luhn
 from stdnum.util import get_cc_module
 
-from govflow.detect.national_ids import CHECKED, STRONG, WEAK, CountryPatternRecognizer, id_pattern
+from govflow.detect.national_ids import CHECKED, STRONG, WEAK, CountryPatternRecognizer, id_pattern, strip_separators
 
 # Issuer identification ranges (ISO/IEC 7812 IIN, as published by each network) with the lengths each
 # network issues today: (brand, lowest prefix, highest prefix, lengths). Prefixes in one row have one
@@ -60,8 +60,7 @@ def _compact(number: str) -> str:
     """``stdnum.iban.compact``; for ASCII text its Unicode clean-up has nothing to do, so skip it."""
     if not number.isascii():
         return iban.compact(number)
-    # str.replace is several times faster than a deletion table for these three characters.
-    return number.replace(" ", "").replace("-", "").replace(".", "").strip().upper()
+    return strip_separators(number, " -.").strip().upper()
 
 
 def _as_digits(text: str) -> str:

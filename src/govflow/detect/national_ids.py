@@ -73,7 +73,16 @@ BARE_FORMAT = 0.3
 REGEX_FLAGS = regex.ASCII
 _START = r"(?<![\w+(])(?<!\d[ ./-])(?<![A-Za-z][./-])(?<!\d\))(?<!\d\) )"
 _END = r"(?!\w)(?![ ./-]\d)(?![./-][A-Za-z])"
-_SEPARATORS = str.maketrans("", "", " -./")
+ID_SEPARATORS = " -./"
+
+
+def strip_separators(text: str, separators: str = ID_SEPARATORS) -> str:
+    """`text` without any of `separators`. A replace per separator present is several times faster than
+    a deletion table (`str.translate`) on values as short as identifiers, and every candidate is one."""
+    for separator in separators:
+        if separator in text:
+            text = text.replace(separator, "")
+    return text
 
 
 @dataclass(frozen=True)
@@ -132,8 +141,8 @@ class CountryPatternRecognizer(PatternRecognizer):
 
     def invalidate_result(self, pattern_text: str) -> bool:
         """Drop candidates that fail the validator, and placeholders made of one repeated digit."""
-        compact = pattern_text.translate(_SEPARATORS).upper()
-        return len(set(compact)) == 1 or not self.is_valid(compact)
+        compact = strip_separators(pattern_text).upper()
+        return (bool(compact) and compact.count(compact[0]) == len(compact)) or not self.is_valid(compact)
 
     def analyze(
         self,

@@ -31,9 +31,10 @@ from phonenumbers import (
 )
 from phonenumbers.phonemetadata import REGION_CODE_FOR_NON_GEO_ENTITY
 
+from govflow.detect.national_ids import strip_separators
+
 # "+" then ASCII digit groups split by one space or hyphen: parse finds nothing else to do in such a value.
 PLUS_DIGITS: Final = re.compile(r"\+[0-9]+(?:[ -][0-9]+)*")
-_SEPARATORS: Final = str.maketrans("", "", " -")
 # parse rejects fewer than 3 digits after "+" (not viable, or too short after the prefix) and national
 # numbers outside 2..17 digits; a calling code has at most 3 digits.
 _MIN_DIGITS: Final = 3
@@ -58,7 +59,7 @@ def split_plus(text: str) -> tuple[int, str] | Undecided | None:
     """
     if not PLUS_DIGITS.fullmatch(text):
         return UNDECIDED
-    digits = text[1:].translate(_SEPARATORS)
+    digits = strip_separators(text[1:], " -")
     if len(digits) < _MIN_DIGITS:
         return UNDECIDED
     if digits[0] == "0":  # no calling code starts with 0

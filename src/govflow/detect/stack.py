@@ -11,6 +11,7 @@ import importlib
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -485,14 +486,16 @@ class DetectionStack:
         for k, candidates, whole in plans:
             self._analyse(k, candidates[whole].tolist(), values, boosts[k], results)
         covered = [
-            any(r.start == 0 and r.end == len(values[i]) and self._kept(r) for _, r in found)
+            bool(found) and any(r.start == 0 and r.end == len(values[i]) and self._kept(r) for _, r in found)
             for i, found in enumerate(results)
         ]
         for k, candidates, whole in plans:
             inside = [i for i in candidates[~whole].tolist() if not covered[i]]
             self._analyse(k, inside, values, boosts[k], results)
         # Recognizer order, as one round would have found them: it breaks drop_contained's ties.
-        in_order = [[r for _, r in sorted(found, key=lambda kr: kr[0])] for found in results]
+        in_order = [
+            [found[0][1]] if len(found) == 1 else [r for _, r in sorted(found, key=itemgetter(0))] for found in results
+        ]
         findings = [self._to_findings(r) if r else [] for r in in_order]
         # One finding contains no other: drop_contained's sort and scan would hand it back unchanged.
         return [f if len(f) < 2 else drop_contained(f) for f in findings]
