@@ -12,10 +12,11 @@ the input: 5M rows must peak where 1M rows does.
 How the data is made (no Faker, no tiled rows): every column is drawn with vectorised numpy in chunks of
 100,000 rows and streamed to one Parquet file, so generating 5M rows needs a few hundred MB at most.
 High-cardinality PII columns are mostly unique per row: e-mail addresses (name parts × a per-row number
-× domains), phone numbers (country prefix + random subscriber digits), IBANs (random German and British
-bank details with correct ISO 7064 check digits, computed digit-column by digit-column), US social
-security numbers (valid area/group/serial ranges). Look-alike non-PII is as unique: order ids, SKUs,
-parcel tracking numbers, timestamps, amounts, quantities. Country and status are low-cardinality.
+× domains), phone numbers (country prefix + as many random subscriber digits as the country's mobile
+numbers have; ~85% are valid numbers), IBANs (random German and British bank details with correct ISO
+7064 check digits, computed digit-column by digit-column), US social security numbers (valid
+area/group/serial ranges). Look-alike non-PII is as unique: order ids, SKUs, parcel tracking numbers,
+timestamps, amounts, quantities. Country and status are low-cardinality.
 """
 
 from __future__ import annotations
@@ -107,6 +108,20 @@ def _ssn(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.char.add(np.char.add(np.char.add(parts[0], "-"), np.char.add(parts[1], "-")), parts[2])
 
 
+def _subscriber(rng: np.random.Generator, countries: np.ndarray) -> np.ndarray:
+    """The digits after each country's `_PHONE_PREFIX`, as many as its mobile numbers have: 8 for France
+    and Spain, 9 for the others, and for the US a 10-digit number with area code and exchange 200-999."""
+    nine = _digits(rng, len(countries), 9)
+    eight = np.char.zfill((nine.astype(np.int64) // 10).astype(str), 8)
+    us = np.char.add(
+        np.char.add(
+            rng.integers(200, 1000, len(countries)).astype(str), rng.integers(200, 1000, len(countries)).astype(str)
+        ),
+        _digits(rng, len(countries), 4),
+    )
+    return np.where(countries == "US", us, np.where(np.isin(countries, ["FR", "ES"]), eight, nine))
+
+
 def structured_chunk(rows: int, start: int, seed: int) -> pa.RecordBatch:
     """Rows `start` .. `start + rows` of the structured table (each chunk seeded from its position)."""
     rng = np.random.default_rng([seed, start])
@@ -121,7 +136,7 @@ def structured_chunk(rows: int, start: int, seed: int) -> pa.RecordBatch:
         ),
     )
     prefix = np.vectorize(_PHONE_PREFIX.__getitem__, otypes=[object])(countries).astype(str)
-    phone = np.char.add(prefix, _digits(rng, rows, 9))
+    phone = np.char.add(prefix, _subscriber(rng, countries))
     created = np.datetime64("2024-01-01T00:00:00", "us") + rng.integers(0, 365 * 86_400, rows).astype("timedelta64[s]")
     columns = [
         np.char.add("ORD-", np.char.zfill(row_ids.astype(str), 10)),
