@@ -92,7 +92,11 @@ class ProfileMasker:
         params: dict[str, Any] = dict(spec.params)
         if spec.operator == "token":
             length = int(params.get("length", 16))
-            return _Operator(lambda text, entity: token(text, entity, key, length=length), pseudonym=True)
+            return _Operator(
+                lambda text, entity: token(text, entity, key, length=length),
+                pseudonym=True,
+                apply_many=lambda texts, entity: [token(text, entity, key, length=length) for text in texts],
+            )
         if spec.operator == "encrypt_deterministic":
             return _Operator(lambda text, entity: encrypt_deterministic(text, key, associated=entity), pseudonym=True)
         alphabet = str(params.get("alphabet", "digits"))
