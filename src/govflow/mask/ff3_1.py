@@ -27,11 +27,11 @@ __all__ = ["FF31", "TWEAK_BYTES", "cipher_for"]
 _ROUNDS = 8
 _DOMAIN_MIN = 1_000_000  # FF3-1 needs radix**minlen >= one million
 TWEAK_BYTES = 7
+"""FF3-1 takes a 56-bit tweak (FF3's 64-bit tweak was the weakness it fixes)."""
 # The batch path keeps A and B below radix**u in uint64 and sums eight 16-bit pieces of each AES output
 # times (2**(16 j) mod radix**u): below 2**64 while radix**u < 2**44, i.e. up to 13 decimal digits a half.
 _BATCH_MAX_HALF = 13
 _BATCH_MIN = 8  # fewer values than this: the per-value loop is as fast
-"""FF3-1 takes a 56-bit tweak (FF3's 64-bit tweak was the weakness it fixes)."""
 _INT_DIGITS = string.digits + string.ascii_uppercase  # the digits int(text, radix) reads, in value order
 
 

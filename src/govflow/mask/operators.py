@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from presidio_anonymizer.operators import OperatorsFactory, OperatorType
 
@@ -140,17 +140,19 @@ class ProfileMasker:
                 out[i] = self._mask_or_error(value, found)
         for entity, indices in together.items():
             operator = self._operator(entity)
-            try:
-                texts = operator.apply_many([values[i] for i in indices], entity)  # type: ignore[misc]
-            except Exception:  # each value again on its own, so only the ones that fail fail
-                texts = None
+            texts: list[str] | None = None
+            if operator.apply_many is not None:
+                try:
+                    texts = operator.apply_many([values[i] for i in indices], entity)
+                except Exception:  # each value again on its own, so only the ones that fail fail
+                    texts = None
             for n, i in enumerate(indices):
                 out[i] = (
                     self._mask_or_error(values[i], findings[i])
                     if texts is None
                     else Masked(texts[n], ((0, len(texts[n])),) if operator.pseudonym else ())
                 )
-        return [m for m in out if m is not None]
+        return cast("list[Masked | MaskingError]", out)  # every slot was filled above
 
     def _mask_or_error(self, value: str, findings: Sequence[Finding]) -> Masked | MaskingError:
         try:
