@@ -74,7 +74,7 @@ def _has_national_rules(country: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _structure_ok(country: str, bban_shape: str) -> bool:
+def bban_structure_ok(country: str, bban_shape: str) -> bool:
     """Whether a BBAN of this shape (digits as 0, letters as A) fits the country's registered structure.
 
     The registry describes a BBAN by character classes only (n digits, a letters, c either), so every
@@ -99,7 +99,7 @@ def iban_is_valid(number: str, check_country: bool = True) -> bool:
     if check_country and _has_national_rules(compact[:2]):
         return iban.is_valid(compact, True)
     bban = compact[4:]
-    return _structure_ok(compact[:2], "0" * len(bban) if bban.isdigit() else bban.translate(_SHAPE))
+    return bban_structure_ok(compact[:2], "0" * len(bban) if bban.isdigit() else bban.translate(_SHAPE))
 
 
 def iban_check_digits(number: str) -> str:

@@ -31,7 +31,7 @@ TWEAK_BYTES = 7
 # The batch path keeps A and B below radix**u in uint64 and sums eight 16-bit pieces of each AES output
 # times (2**(16 j) mod radix**u): below 2**64 while radix**u < 2**44, i.e. up to 13 decimal digits a half.
 _BATCH_MAX_HALF = 13
-_BATCH_MIN = 8  # fewer values than this: the per-value loop is as fast
+BATCH_MIN = 8  # fewer values than this: the per-value loop is as fast
 _INT_DIGITS = string.digits + string.ascii_uppercase  # the digits int(text, radix) reads, in value order
 
 
@@ -152,27 +152,33 @@ class FF31:
         for i, text in enumerate(plaintexts):
             by_length.setdefault(len(text), []).append(i)
         for length, indices in by_length.items():
-            if not self._decimal or (length + 1) // 2 > _BATCH_MAX_HALF or len(indices) < _BATCH_MIN:
+            if not self.batches(length) or len(indices) < BATCH_MIN:
                 for i in indices:
                     out[i] = self.encrypt(plaintexts[i], tweak)
                 continue
             texts = [plaintexts[i] for i in indices]
             for text in texts:
                 self._check(text)
-            for i, text in zip(indices, self._encrypt_decimal(texts, length, tweak), strict=True):
-                out[i] = text
+            digits = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8).reshape(len(texts), length) - 48
+            joined = (self.encrypt_digits(digits, tweak) + 48).tobytes().decode("ascii")
+            for k, i in enumerate(indices):
+                out[i] = joined[k * length : (k + 1) * length]
         return out
 
-    def _encrypt_decimal(self, texts: list[str], length: int, tweak: bytes) -> list[str]:
-        """`encrypt` of equal-length decimal numerals, as numpy columns: digit matrix in, digit matrix out."""
-        count = len(texts)
+    def batches(self, length: int) -> bool:
+        """Whether `encrypt_digits` takes numerals of this length (decimal, within FF3-1's bounds, halves
+        of at most 13 digits)."""
+        return self._decimal and self.min_len <= length <= self.max_len and (length + 1) // 2 <= _BATCH_MAX_HALF
+
+    def encrypt_digits(self, digits: np.ndarray, tweak: bytes) -> np.ndarray:
+        """`encrypt` of each row of a matrix of decimal digits (values 0-9, one numeral a row, a length
+        `batches` accepts), as a matrix of the same shape."""
+        count, length = digits.shape
         u, v = (length + 1) // 2, length // 2
-        digits = (np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8).reshape(count, length) - 48).astype(
-            np.uint64
-        )
+        wide = digits.astype(np.uint64)
         # NUM(REV(X)): the first digit is the least significant.
-        a = digits[:, :u] @ (np.uint64(10) ** np.arange(u, dtype=np.uint64))
-        b = digits[:, u:] @ (np.uint64(10) ** np.arange(v, dtype=np.uint64))
+        a = wide[:, :u] @ (np.uint64(10) ** np.arange(u, dtype=np.uint64))
+        b = wide[:, u:] @ (np.uint64(10) ** np.arange(v, dtype=np.uint64))
         tails = _round_tails(tweak)
         aes = self._aes().update
         for i in range(0, _ROUNDS, 2):
@@ -183,8 +189,7 @@ class FF31:
             out[:, j] = (a // np.uint64(10**j)) % np.uint64(10)
         for j in range(v):
             out[:, u + j] = (b // np.uint64(10**j)) % np.uint64(10)
-        joined = (out + 48).tobytes().decode("ascii")
-        return [joined[k * length : (k + 1) * length] for k in range(count)]
+        return out
 
     @staticmethod
     def _round_values(aes: Callable[[bytes], bytes], half: np.ndarray, tail: int, modulus: int) -> np.ndarray:

@@ -19,6 +19,7 @@ and falls back to another operator.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -35,6 +36,7 @@ from stdnum import luhn
 
 from govflow.detect.financial import iban_check_digits, iban_is_valid
 from govflow.mask.ff3_1 import FF31, TWEAK_BYTES, cipher_for
+from govflow.mask.fpe_column import encrypt_by_layout
 from govflow.mask.generalize import split_iso_date
 from govflow.mask.keys import Key
 
@@ -320,17 +322,20 @@ def fpe_encrypt_many(
     most of the cost of encrypting one. An invalid alphabet or checksum name still raises.
     """
     cipher = cipher_for(key.derive("fpe"), _fpe_alphabet(alphabet, checksum))
-    jobs: list[_FpeJob | None] = []
-    for value in values:
-        try:
-            jobs.append(_fpe_job(value, alphabet, checksum, cipher))
-        except ValueError:
-            jobs.append(None)
-    ready = [job for job in jobs if job is not None]
-    numerals = iter(
-        cipher.encrypt_many([job.numeral() for job in ready], _tweak(key.derive("fpe-tweak"), tweak_context))
-    )
-    return [None if job is None else job.assemble(next(numerals)) for job in jobs]
+    tweak = _tweak(key.derive("fpe-tweak"), tweak_context)
+    results: list[str | None] = [None] * len(values)
+    done = encrypt_by_layout(values, cipher, tweak, checksum)
+    jobs: dict[int, _FpeJob] = {}
+    for i, value in enumerate(values):
+        if i in done:
+            results[i] = done[i]
+            continue
+        with contextlib.suppress(ValueError):  # a value FF3-1 refuses keeps None
+            jobs[i] = _fpe_job(value, alphabet, checksum, cipher)
+    encrypted = cipher.encrypt_many([job.numeral() for job in jobs.values()], tweak)
+    for (i, job), numeral in zip(jobs.items(), encrypted, strict=True):
+        results[i] = job.assemble(numeral)
+    return results
 
 
 def fpe_decrypt(
