@@ -318,8 +318,10 @@ def fpe_encrypt_many(
 ) -> list[str | None]:
     """`fpe_encrypt` of each value (one tweak for all), None where it would raise ValueError.
 
-    For a column of values: the cipher runs over all of them at once (`FF31.encrypt_many`), which is
-    most of the cost of encrypting one. An invalid alphabet or checksum name still raises.
+    For a column of values: values that share a layout (length, positions of digits and letters) are
+    encrypted as one character matrix (`fpe_column.encrypt_by_layout`); the rest are taken apart one by
+    one, and the cipher runs over all of those at once (`FF31.encrypt_many`). An invalid alphabet or
+    checksum name still raises.
     """
     cipher = cipher_for(key.derive("fpe"), _fpe_alphabet(alphabet, checksum))
     tweak = _tweak(key.derive("fpe-tweak"), tweak_context)
