@@ -159,10 +159,9 @@ class FF31:
             texts = [plaintexts[i] for i in indices]
             for text in texts:
                 self._check(text)
-            digits = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8).reshape(len(texts), length) - 48
-            joined = (self.encrypt_digits(digits, tweak) + 48).tobytes().decode("ascii")
-            for k, i in enumerate(indices):
-                out[i] = joined[k * length : (k + 1) * length]
+            digits = char_matrix(texts, length) - ord("0")
+            for i, text in zip(indices, matrix_rows(self.encrypt_digits(digits, tweak) + ord("0")), strict=True):
+                out[i] = text
         return out
 
     def batches(self, length: int) -> bool:
@@ -200,6 +199,18 @@ class FF31:
         pieces = np.frombuffer(aes(blocks.tobytes()), dtype="<u2").reshape(-1, 8).astype(np.uint64)
         weights = np.array([pow(2, 16 * j, modulus) for j in range(8)], dtype=np.uint64)
         return (pieces * weights).sum(axis=1) % np.uint64(modulus)
+
+
+def char_matrix(texts: Sequence[str], width: int) -> np.ndarray:
+    """Equal-length ASCII texts as the matrix of their bytes, a text a row."""
+    return np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8).reshape(len(texts), width)
+
+
+def matrix_rows(matrix: np.ndarray) -> list[str]:
+    """The rows of a matrix of ASCII bytes as texts: the inverse of `char_matrix`."""
+    width = matrix.shape[1]
+    text = matrix.tobytes().decode("ascii")
+    return [text[k * width : (k + 1) * width] for k in range(len(matrix))]
 
 
 @lru_cache(maxsize=64)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from govflow.detect.financial import bban_structure_ok
-from govflow.mask.ff3_1 import BATCH_MIN, FF31
+from govflow.mask.ff3_1 import BATCH_MIN, FF31, char_matrix, matrix_rows
 
 _ZERO, _NINE = ord("0"), ord("9")
 _OTHER, _LETTER, _DIGIT = 0, 1, 2  # a layout is one of these per character
@@ -37,8 +37,7 @@ def encrypt_by_layout(values: Sequence[str], cipher: FF31, tweak: bytes, checksu
     for length, indices in by_length.items():
         if len(indices) < BATCH_MIN:
             continue
-        chars = np.frombuffer("".join([values[i] for i in indices]).encode("ascii"), dtype=np.uint8)
-        chars = chars.reshape(len(indices), length)
+        chars = char_matrix([values[i] for i in indices], length)
         for rows, layout in _groups(_layout(chars)):
             for row, text in _encrypt_group(chars[rows], layout, cipher, tweak, checksum).items():
                 done[indices[rows[row]]] = text
@@ -101,9 +100,9 @@ def _encrypt_group(
         elif checksum == "luhn":
             out[rows, slots[0]] = _ZERO
             out[rows, slots[0]] = (-_luhn(out[rows], covered)) % 10 + _ZERO
-    text = out.tobytes().decode("ascii")
-    width = block.shape[1]
-    return {row: text[row * width : (row + 1) * width] if ok else None for row, ok in enumerate(valid.tolist())}
+    return {
+        row: text if ok else None for row, (text, ok) in enumerate(zip(matrix_rows(out), valid.tolist(), strict=True))
+    }
 
 
 def _mod97(block: np.ndarray, layout: np.ndarray, order: list[int], tail_zeros: int = 0) -> np.ndarray:

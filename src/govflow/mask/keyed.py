@@ -22,7 +22,6 @@ import base64
 import contextlib
 import functools
 import hashlib
-import hmac
 import re
 import string
 from collections.abc import Callable, Sequence
@@ -212,7 +211,7 @@ def _tweak(subkey: bytes, context: str) -> bytes:
 
     Cached because masking passes the same context for every value of a column.
     """
-    return hmac.new(subkey, context.encode("utf-8"), hashlib.sha256).digest()[:TWEAK_BYTES]
+    return _hmac_sha256(subkey, context.encode("utf-8"))[:TWEAK_BYTES]
 
 
 @dataclass(frozen=True)
