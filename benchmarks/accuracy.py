@@ -216,8 +216,9 @@ def prose_pipeline(gazetteer: bool = False) -> Pipeline:
     and addressee line of their blocks, whole when a sentence or label introduces them; honorifics, names
     after "my name is" / "Name:" / a speaker label or with a middle initial, job titles, ages, labelled
     postal codes, nationalities, national-format phones, card runs near a card word, country and company
-    names (legal forms, partnerships of family names), and spaCy without cross-line spans, digit-only dates,
-    region words before a country or office abbreviations, plus the other mentions of a name it found)."""
+    names (legal forms, partnerships of family names), capitalised words no English dictionary holds, and
+    spaCy without cross-line spans, dates that name no point in time, region words before a country or
+    office abbreviations, plus the other mentions of a name it found)."""
     policy = load_policy(None)
     recognizers = policy.recognizers.model_copy(
         update={"ignore_entities": [], "presidio": prose_presidio_list(gazetteer)}

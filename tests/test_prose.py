@@ -304,6 +304,14 @@ def test_prose_ner_keeps_spans_on_one_line_and_drops_digit_only_dates() -> None:
     assert "7/14/1995" in {text[f.start : f.end] for f in stack.scan_text(text) if f.entity_type == "DATE_TIME"}
 
 
+def test_prose_ner_keeps_dates_that_name_a_point_in_time_not_durations() -> None:
+    stack = DetectionStack(prose_policy())
+    text = "She was born on March 5, 1990 and visited on Monday. The repair took two weeks and 24 hours."
+    dates = {text[f.start : f.end] for f in stack.scan_text(text) if f.entity_type == "DATE_TIME"}
+    assert any("1990" in d for d in dates) and any("Monday" in d for d in dates)
+    assert not any("weeks" in d or "hours" in d for d in dates)
+
+
 def test_default_pack_is_unchanged_by_prose_recognizers() -> None:
     names = {type(r).__name__ for r in Pipeline.default().engine.stack.recognizers}
     assert not names & set(PROSE_RECOGNIZERS)

@@ -312,7 +312,7 @@ def _is_dictionary_word(token: str, *, frequent_words_pass: bool) -> bool:
     proper = lexicon()[1]
     if base.capitalize() not in proper and any(stem.capitalize() not in proper for stem in stems):
         return True
-    return frequent_words_pass and _frequency(base) >= FREQUENT_WORD_ZIPF
+    return frequent_words_pass and english_zipf(base) >= FREQUENT_WORD_ZIPF
 
 
 @lru_cache(maxsize=WORD_CACHE)
@@ -321,6 +321,16 @@ def is_common_word(word: str) -> bool:
     or place, in itself or in a stem that makes it common."""
     proper = lexicon()[1]
     return word not in proper and any(stem.capitalize() not in proper for stem in _common_stems(word.lower()))
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def is_english_word(word: str) -> bool:
+    """A word of English in any case, whether or not somebody is also called that: a stop word, a
+    dictionary word or a regular inflection of one, after a contraction or possessive is taken off
+    (``He's``, ``Orchestra``, ``victor``). A capitalised word that is none of these, nor frequent, is a
+    name of someone or something (:mod:`govflow.detect.proper_nouns`)."""
+    base = _CONTRACTION.sub("", word.lower()).strip("'’-")
+    return len(base) <= 1 or base in STOP_WORDS or bool(_common_stems(base))
 
 
 def is_everyday_word(word: str) -> bool:
@@ -342,7 +352,7 @@ def _common_stems(lower: str) -> list[str]:
 
 
 @cache
-def _frequency(word: str) -> float:
+def english_zipf(word: str) -> float:
     """Zipf frequency of an English word (log10 of uses per billion words) from wordfreq's offline data."""
     from wordfreq import zipf_frequency
 
@@ -370,7 +380,9 @@ def lexicon() -> tuple[frozenset[str], frozenset[str]]:
         *_faker_strings("address", lambda a: is_place(a) and is_part(a)),
     ]
     words = {w for w in web2 if w.islower()}  # web2 keeps case; GCIDE's lower-cased list holds names too
-    proper.update(w for w in set(_words(parts)) if w.lower() not in words or _frequency(w.lower()) < FREQUENT_WORD_ZIPF)
+    proper.update(
+        w for w in set(_words(parts)) if w.lower() not in words or english_zipf(w.lower()) < FREQUENT_WORD_ZIPF
+    )
     return frozenset(common), frozenset(proper)
 
 

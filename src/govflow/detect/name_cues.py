@@ -30,7 +30,7 @@ import regex
 from presidio_analyzer import RecognizerResult
 
 from govflow.detect.name_check import is_everyday_word
-from govflow.detect.prose_base import FLAGS, ProseRecognizer, result
+from govflow.detect.prose_base import CALENDAR_WORDS, FLAGS, ProseRecognizer, result
 
 _INTRODUCTION = regex.compile(
     r"\b(?i:my[ \t]name[ \t]is|my[ \t]name['’]s|name[ \t]is|i[ \t]am[ \t]called|i['’]m[ \t]called|call[ \t]me"
@@ -74,11 +74,7 @@ _MIDDLE_INITIAL = regex.compile(
 _LOWER_CASE = regex.compile(rf"{_LOWER}(?:[ \t]{_LOWER}){{0,2}}", FLAGS)
 _INITIAL = regex.compile(r"[[:Lu:]]\.?", FLAGS)
 _TOKEN = regex.compile(r"\S+")
-_CALENDAR_WORDS = (
-    "January February March April May June July August September October November December "
-    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Today Tomorrow Yesterday"
-)
-_CALENDAR = frozenset(_CALENDAR_WORDS.split())
+_CALENDAR = CALENDAR_WORDS | {"Today", "Tomorrow", "Yesterday"}
 
 
 class GovflowNameCueRecognizer(ProseRecognizer):

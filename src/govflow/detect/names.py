@@ -20,6 +20,7 @@ import regex
 from presidio_analyzer import RecognizerResult
 
 from govflow.detect.prose_base import (
+    CALENDAR_WORDS,
     COUNTRIES,
     FLAGS,
     NATIONALITIES,
@@ -35,10 +36,6 @@ _GLUE = regex.compile(r"[ \t]+")
 _SENTENCE_START = regex.compile(r"(?:^|[.!?:]\s+|\n\s*)$")
 # How far before a name the sentence-start test looks; after more blanks than this it counts as mid-sentence.
 _LOOK_BACK = 64
-_CALENDAR = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-    "|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
-)
 
 
 def faker_attributes(provider_package: str) -> Iterable[tuple[str, object]]:
@@ -63,8 +60,7 @@ def name_lists() -> tuple[frozenset[str], frozenset[str]]:
         if target is not None and isinstance(values, list | tuple | dict | set | frozenset):
             target.update(v for v in values if isinstance(v, str) and len(v) > 2)
     common = {w.lower() for w in STOP_WORDS} | {
-        w.lower()
-        for w in (*_CALENDAR.split("|"), *NATIONALITIES.split(), *COUNTRIES.split("|"), *STREET_TYPES.split("|"))
+        w.lower() for w in (*CALENDAR_WORDS, *NATIONALITIES.split(), *COUNTRIES.split("|"), *STREET_TYPES.split("|"))
     }
     return (
         frozenset(n for n in given if n.lower() not in common),

@@ -9,7 +9,8 @@ cell, "12 Main Street" is already covered by its column's hint, and a bare "45" 
 Every pattern here is generic (English and common continental street words, ITU phone formats, honorific
 lists); the one name list, :mod:`govflow.detect.names`, is registered here too but reported apart (the
 address recognizer consults it only to call the line above an address a person rather than a company).
-Names found by the words around them live in :mod:`govflow.detect.name_cues`.
+Names found by the words around them live in :mod:`govflow.detect.name_cues`, names found by being no
+English word in :mod:`govflow.detect.proper_nouns`.
 """
 
 from __future__ import annotations
@@ -28,11 +29,14 @@ from govflow.detect.findings import DisjointSpans
 from govflow.detect.name_check import is_everyday_word
 from govflow.detect.name_cues import GovflowNameCueRecognizer
 from govflow.detect.names import GovflowNameGazetteerRecognizer, name_lists
+from govflow.detect.proper_nouns import GovflowProperNounRecognizer
 from govflow.detect.prose_base import (
     COUNTRIES,
     FLAGS,
+    MONTHS,
     NATIONALITIES,
     STREET_TYPES,
+    WEEKDAYS,
     ProseRecognizer,
     result,
     search_before,
@@ -505,9 +509,14 @@ class GovflowPlaceAndCompanyRecognizer(ProseRecognizer):
                 yield result(self, "ORGANIZATION", m.start(), m.end(), 0.6, "partnership of family names")
 
 
+# A date or time that names a point in time: a month or weekday (or its abbreviation), a numeric date, a
+# clock time, or on its own a year or decade (a digit run beside others is a house number or postcode).
+# Durations and relative days ("two weeks", "24 hours", "today") name none.
+_MONTH_OR_DAY = "|".join(f"{word[:3]}(?:{word[3:]})?" for word in (*MONTHS.split(), *WEEKDAYS.split()))
 _DATE_SHAPE = regex.compile(
-    r"[^\W\d_]{3}|\d{1,4}[-/.]\d{1,2}(?:[-/.]\d{1,4})?|\d{1,2}:\d{2}|^(?:1[89]|20)\d{2}s?$|^'\d{2}s?$",
-    FLAGS,
+    rf"\b(?:{_MONTH_OR_DAY}|Sept|Tues?|Thu(?:rs)?)s?\b\.?|\d{{1,4}}[-/.]\d{{1,2}}(?:[-/.]\d{{1,4}})?|\d{{1,2}}:\d{{2}}"
+    r"|^(?:1[89]|20)\d{2}s?$|^'\d{2}s?$|\b\d{1,2}[ \t]*[ap]\.?m\b\.?",
+    FLAGS | regex.IGNORECASE,
 )
 # Not dates: an age ("a 61 year old") and relative expressions ("this morning", "next week") that name
 # no day anyone could be identified by.
@@ -556,10 +565,10 @@ _NAME_WORD = regex.compile(r"[[:Lu:]][[:Ll:]'’-]{2,}", FLAGS)
 class GovflowProseNerRecognizer(SpacyRecognizer):
     """spaCy's entities with two of the small model's habits removed: a span never runs across a line
     break (in addresses and signatures it swallows the next line: "Quadra 104\n Suite 845"), and a
-    DATE_TIME must look like a date or time (a month or weekday word, 7/14/1995, 23:08, a year), not a
-    bare digit run such as a house number or postal code. A region word before a country ("Southern
-    Italy") is left out of the span, so the place found is the country named; office abbreviations (IBAN,
-    ATM, ASAP) and bare street-type words are dropped."""
+    DATE_TIME must name a point in time (a month or weekday, 7/14/1995, 23:08, 3 pm, a year), not a bare
+    digit run such as a house number or postal code, nor a duration or relative day ("two weeks",
+    "today"). A region word before a country ("Southern Italy") is left out of the span, so the place found
+    is the country named; office abbreviations (IBAN, ATM, ASAP) and bare street-type words are dropped."""
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
@@ -598,6 +607,7 @@ PROSE_RECOGNIZERS: dict[str, type[EntityRecognizer]] = {
         GovflowNationalityRecognizer,
         GovflowNationalPhoneRecognizer,
         GovflowProseNerRecognizer,
+        GovflowProperNounRecognizer,
         GovflowCardInContextRecognizer,
         GovflowPlaceAndCompanyRecognizer,
         GovflowNameGazetteerRecognizer,

@@ -47,6 +47,10 @@ NATIONALITIES = (
     "Welsh Yemeni Zambian Zimbabwean Arab Kurdish Basque Catalan Flemish Walloon Hispanic Latino Latina "
     "African Asian European Caucasian"
 )
+# Names of months and weekdays: dates, not names, wherever they stand ("May", "August" as persons aside).
+MONTHS = "January February March April May June July August September October November December"
+WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
+CALENDAR_WORDS = frozenset((MONTHS + " " + WEEKDAYS).split())
 # Sovereign states by their common English short names (ISO 3166 English short forms, simplified).
 COUNTRIES = (
     "Afghanistan|Albania|Algeria|Andorra|Angola|Argentina|Armenia|Australia|Austria|Azerbaijan|Bahamas|Bahrain"
