@@ -45,6 +45,8 @@ def test_finds_capitalised_words_no_dictionary_holds(text: str, names: list[str]
         "He's here, Sir. Thanks!",  # contractions and forms of address
         "Michael called John.",  # frequent names are left to NER
         "kuopio and oyelaran in lower case",  # lower case is not this recognizer's evidence
+        "Non-Infringing, CPU-bound DataFrame code",  # compounds and identifiers of English parts
+        "Two IBANs and three SSNs were sent on Oct. 3 and in Sept.",  # plural abbreviations, month abbreviations
     ],
 )
 def test_english_words_abbreviations_and_calendar_words_are_no_evidence(text: str) -> None:
@@ -58,6 +60,7 @@ def test_a_name_never_runs_across_a_line() -> None:
 def test_unknown_word_rules() -> None:
     assert is_unknown_word("Xignite") and is_unknown_word("ΛΕΜΕΣΟΣ")
     assert not any(is_unknown_word(w) for w in ("Orchestra", "ATM", "XVIII", "March", "Facebook", "He's"))
+    assert all(is_unknown_word(w) for w in ("McLeod", "Adeyemi-Okafor", "O'Shaughnessy's"))
 
 
 @given(st.text(alphabet=st.sampled_from("Abz Kuopio\n'-.,ΛΕ"), max_size=60))
