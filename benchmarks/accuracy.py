@@ -5,7 +5,7 @@ Speed is worthless if detection is poor, so one run scores govflow on two kinds 
 1. Presidio-research's public ``synth_dataset_v2.json`` (1,500 English sentences with PII spans), scored
    span by span, PII versus non-PII, against Presidio's default analyzer on the same sentences. Three
    govflow configurations: the default pack (built for routing business tables: it ignores DATE_TIME,
-   ORGANIZATION and NRP), the same with nothing ignored, and the *prose* configuration a user would pick
+   ORGANIZATION and NRP), the same with nothing ignored, and the bundled *prose* pack a user would pick
    for general text (:func:`prose_pipeline`). The prose recognizers were developed looking only at
    sentences with even ``template_id``; odd templates are held out, and both halves are printed.
 2. govflow's own multi-country customer table (``generate_customers``), whose exact truth lets us score
@@ -42,7 +42,6 @@ from common import (
     write_json,
 )
 from govflow.datagen import NATIONAL_ID, GroundTruth, generate_customers
-from govflow.detect.prose import PROSE_RECOGNIZERS
 from govflow.pipeline import Pipeline
 from govflow.policy.loader import load_policy
 
@@ -196,34 +195,25 @@ def all_entities_pipeline() -> Pipeline:
     return Pipeline(policy.model_copy(update={"recognizers": recognizers}))
 
 
-PROSE_NER = "GovflowProseNerRecognizer"
-
-
 GAZETTEER = "GovflowNameGazetteerRecognizer"
-
-
-def prose_presidio_list(gazetteer: bool = False) -> list[str]:
-    """The default pack's Presidio list with spaCy's recognizer swapped for govflow's filtered one, plus
-    the prose recognizers (``govflow.detect.prose.PROSE_RECOGNIZERS``); the name gazetteer only if asked."""
-    default = load_policy(None).recognizers.presidio
-    prose = [n for n in PROSE_RECOGNIZERS if n not in default and (gazetteer or n != GAZETTEER)]
-    return [*(n for n in default if n != "SpacyRecognizer"), *prose]
+PROSE_PACK = "prose"
 
 
 def prose_pipeline(gazetteer: bool = False) -> Pipeline:
-    """What a user scanning general prose would configure: the default pack with ``ignore_entities: []``
-    and ``recognizers.presidio`` = :func:`prose_presidio_list` (street addresses: pieces, the place lines
-    and addressee line of their blocks, whole when a sentence or label introduces them; honorifics, names
-    after "my name is" / "Name:" / a speaker label or with a middle initial, job titles, ages, labelled
-    postal codes, nationalities, national-format phones, card runs near a card word, country and company
-    names (legal forms, partnerships of family names), capitalised words no English dictionary holds, and
-    spaCy without cross-line spans, dates that name no point in time, region words before a country or
-    office abbreviations, plus the other mentions of a name it found)."""
-    policy = load_policy(None)
-    recognizers = policy.recognizers.model_copy(
-        update={"ignore_entities": [], "presidio": prose_presidio_list(gazetteer)}
-    )
-    return Pipeline(policy.model_copy(update={"recognizers": recognizers}))
+    """The bundled prose pack (``--rules prose``, ``packs/prose.yaml``): what a user scanning general text
+    runs. The default pack with nothing ignored and spaCy swapped for govflow's prose recognizers (street
+    addresses: pieces, the place lines and addressee line of their blocks, whole when a sentence or label
+    introduces them; honorifics, names after "my name is" / "Name:" / a speaker label or with a middle
+    initial, job titles, ages, labelled postal codes, nationalities, national-format phones, card runs near
+    a card word, country and company names (legal forms, partnerships of family names), capitalised words
+    no English dictionary holds, and spaCy without cross-line spans, dates that name no point in time,
+    region words before a country or office abbreviations, plus the other mentions of a name it found).
+    With `gazetteer`, the name gazetteer is added too."""
+    policy = load_policy(PROSE_PACK)
+    if gazetteer:
+        presidio = [*policy.recognizers.presidio, GAZETTEER]
+        policy = policy.model_copy(update={"recognizers": policy.recognizers.model_copy(update={"presidio": presidio})})
+    return Pipeline(policy)
 
 
 def score(gold: Sequence[Sequence[tuple[int, int, str]]], predicted: Iterable[Sequence[Span]]) -> SpanScore:
@@ -279,7 +269,10 @@ def synth_section(pipe: Pipeline, dataset: Path) -> dict[str, Any]:
             for name, s in systems.items()
         ],
     )
-    print(f"\n{PROSE_NAME} = default pack, ignore_entities: [], recognizers.presidio: {prose_presidio_list()}")
+    presidio = load_policy(PROSE_PACK).recognizers.presidio
+    print(
+        f"\n{PROSE_NAME} = the bundled prose pack (--rules prose, packs/prose.yaml): recognizers.presidio: {presidio}"
+    )
     print(
         f"{GAZETTEER_NAME} = the same plus {GAZETTEER} (given and family names from Faker's locale data). "
         "The synth dataset was itself generated from name lists, so this row flatters real-text recall."

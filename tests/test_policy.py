@@ -169,6 +169,55 @@ def test_extend_error_points_at_the_extending_file(tmp_path: Path) -> None:
     assert f"{path}:6:" in issue and "unknown destination 'nowhere'" in issue
 
 
+def test_replace_makes_an_extending_packs_lists_its_own(tmp_path: Path) -> None:
+    base = load_policy(None).recognizers
+    write(
+        tmp_path,
+        "custom.yaml",
+        """\
+extend: default
+replace: [recognizers.presidio, recognizers.ignore_entities, routes.rules]
+recognizers:
+  presidio: [EmailRecognizer]
+  ignore_entities: []
+""",
+    )
+    policy = load_policy(tmp_path)
+    assert policy.recognizers.presidio == ["EmailRecognizer"]
+    assert policy.recognizers.ignore_entities == []
+    assert policy.routes.rules == []  # named and not set here: empty
+    assert policy.recognizers.deny_lists == base.deny_lists  # lists not named still join
+    (tmp_path / "joined").mkdir()
+    joined = write(tmp_path / "joined", "c.yaml", "extend: default\nrecognizers:\n  presidio: [EmailRecognizer]\n")
+    assert load_policy(joined).recognizers.presidio == [*base.presidio, "EmailRecognizer"]
+
+
+def test_replace_errors_name_the_file_line_and_entry(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "custom.yaml", "extend: default\nreplace:\n  - recognizers.presidio\n  - recognizers.presido\n"
+    )
+    (issue,) = issues_of(tmp_path)
+    assert f"{path}:4:" in issue and "'recognizers.presido' names no list" in issue
+    assert "did you mean 'recognizers.presidio'" in issue
+    (tmp_path / "alone").mkdir()
+    alone = write(tmp_path / "alone", "p.yaml", MINIMAL + "replace: [routes.rules]\n")
+    (issue,) = issues_of(alone)
+    assert str(alone) in issue and "only applies to a pack that extends another" in issue
+
+
+def test_bundled_packs_load_by_name(tmp_path: Path) -> None:
+    assert load_policy("default") == load_policy(None)
+    prose = load_policy("prose")
+    assert prose.name == "govflow-prose" and prose.recognizers.ignore_entities == []
+    assert "SpacyRecognizer" not in prose.recognizers.presidio
+    (issue,) = issues_of(tmp_path / "prosa")
+    assert "nor a bundled pack (default, prose)" in issue
+    (issue,) = issues_of("pros")
+    assert "did you mean 'prose'" in issue
+    write(tmp_path, "prose", "not: a pack directory\n")  # a path that exists wins over a pack's name
+    assert issues_of(tmp_path / "prose")
+
+
 def test_steward_tests_are_not_policy(tmp_path: Path) -> None:
     shutil.copytree(REPO_RULES, tmp_path / "rules")
     (tmp_path / "rules" / "tests").mkdir(exist_ok=True)  # the default pack ships its own tests/ folder

@@ -34,6 +34,15 @@ def test_default_pack_passes_its_own_tests() -> None:
     assert "FAIL" not in done.stdout
 
 
+def test_prose_pack_passes_its_own_tests_by_name_and_validates_clean() -> None:
+    done = run_cli("test", "prose")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"(\d+) cases: \1 passed, 0 failed", done.stdout)
+    checked = run_cli("validate", "prose", "--format", "json")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert '"errors": 0' in checked.stdout and '"valid": true' in checked.stdout
+
+
 def test_shipped_tests_cover_every_route_rule_and_country() -> None:
     policy = load_policy(RULES)
     cases = _cases()

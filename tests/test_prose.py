@@ -312,6 +312,15 @@ def test_prose_ner_keeps_dates_that_name_a_point_in_time_not_durations() -> None
     assert not any("weeks" in d or "hours" in d for d in dates)
 
 
+def test_prose_pack_swaps_spacy_for_the_prose_recognizers_and_ignores_nothing() -> None:
+    default, prose = load_policy(None).recognizers, load_policy("prose").recognizers
+    kept = [n for n in default.presidio if n != "SpacyRecognizer"]
+    assert prose.presidio[: len(kept)] == kept
+    assert set(prose.presidio[len(kept) :]) == set(PROSE_RECOGNIZERS) - {"GovflowNameGazetteerRecognizer"}
+    assert prose.ignore_entities == [] and default.ignore_entities
+    assert prose.deny_lists == default.deny_lists  # lists it does not replace are the default pack's
+
+
 def test_default_pack_is_unchanged_by_prose_recognizers() -> None:
     names = {type(r).__name__ for r in Pipeline.default().engine.stack.recognizers}
     assert not names & set(PROSE_RECOGNIZERS)

@@ -16,9 +16,10 @@ from typing import Any
 
 from govflow import __version__
 from govflow.policy.errors import PolicyError
-from govflow.policy.loader import load_policy, policy_version
+from govflow.policy.loader import load_policy, policy_version, resolve_rules
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+RULES_HELP = "rule file or directory, or a bundled pack: default (the default), prose"
 
 
 def _pipeline(rules: str | None) -> Any:
@@ -31,9 +32,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     """Schema errors and semantic checks; exit 1 on errors (or on warnings with --strict)."""
     from govflow.policy.checks import validate_path
 
-    path = Path(args.path)
-    if not path.exists():
-        print(f"govflow validate: {path}: no such file or directory", file=sys.stderr)
+    try:
+        path = resolve_rules(args.path)
+    except PolicyError as exc:
+        print(f"govflow validate: {exc.issues[0].file}: {exc.issues[0].message}", file=sys.stderr)
         return EXIT_USAGE
     report = validate_path(path)
     failed = bool(report.errors) or (args.strict and bool(report.warnings))
@@ -174,7 +176,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     from govflow.steward.policy_tests import find_case_files, load_all, run_policy_tests
 
     try:
-        cases = load_all(find_case_files(Path(args.path), Path(args.tests) if args.tests else None))
+        cases = load_all(find_case_files(resolve_rules(args.path), Path(args.tests) if args.tests else None))
     except PolicyError as exc:
         _print_issues("bad policy test file", exc)
         return EXIT_USAGE
@@ -216,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="govern a .parquet/.csv/.jsonl file into one folder per destination")
     run.add_argument("input")
-    run.add_argument("--rules", help="rule file or directory (default: the bundled pack)")
+    run.add_argument("--rules", help=RULES_HELP)
     run.add_argument("--out", required=True, help="output directory")
     run.add_argument("--overwrite", action="store_true", help="replace a previous govflow output in --out")
     run.add_argument("--batch-size", type=int, default=65_536)
@@ -224,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     scan = sub.add_parser("scan", help="show what is in the data (per column entities, routes); writes no data")
     scan.add_argument("input")
-    scan.add_argument("--rules")
+    scan.add_argument("--rules", help=RULES_HELP)
     scan.add_argument("--rows", type=int, default=2000, help="rows to scan from the start of the input")
     scan.add_argument("--format", choices=["text", "json"], default="text")
     scan.add_argument("--report", metavar="PATH", help="also write a self-contained HTML report (charts, no values)")
@@ -233,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser(
         "validate", help="check rule files: schema and semantic checks; exit 1 on errors, file:line: field: hint"
     )
-    validate.add_argument("path", help="rule file or directory")
+    validate.add_argument("path", help="rule file or directory, or a bundled pack: default, prose")
     validate.add_argument("--format", choices=["text", "json"], default="text")
     validate.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     validate.set_defaults(func=cmd_validate)
@@ -258,7 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
 
     test = sub.add_parser("test", help="run the policy tests (tests/*.test.yaml) of a rule pack; exit 1 on a failure")
-    test.add_argument("path", help="rule file or directory; its tests are in tests/*.test.yaml beside it")
+    test.add_argument(
+        "path", help="rule file or directory, or a bundled pack; its tests are in tests/*.test.yaml beside it"
+    )
     test.add_argument("--tests", help="a test file or directory instead of PATH/tests")
     test.add_argument("--show-values", action="store_true", help="print input values in failure diffs")
     test.add_argument("--format", choices=["text", "json"], default="text")
@@ -266,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="why one record is tagged, routed and masked as it is")
     explain.add_argument("record", help="a JSON file holding one object (or a one-line .jsonl)")
-    explain.add_argument("--rules", help="rule file or directory (default: the bundled pack)")
+    explain.add_argument("--rules", help=RULES_HELP)
     explain.add_argument("--show-values", action="store_true", help="show the text of each finding")
     explain.add_argument("--format", choices=["text", "json"], default="text")
     explain.set_defaults(func=cmd_explain)

@@ -22,7 +22,15 @@ from typing import Any
 import phonenumbers
 
 from govflow.policy.errors import PolicyError, PolicyIssue, did_you_mean
-from govflow.policy.loader import LocatedPolicy, Path_, dotted, load_policy_located, policy_version, rule_files
+from govflow.policy.loader import (
+    LocatedPolicy,
+    Path_,
+    dotted,
+    load_policy_located,
+    policy_version,
+    resolve_rules,
+    rule_files,
+)
 from govflow.policy.models import MaskingProfile, Policy, RouteCondition
 from govflow.route.decide import RecordTags, decide
 from govflow.tag.countries import normalise_country
@@ -146,6 +154,7 @@ def validate_path(path: str | Path) -> ValidationReport:
     root = Path(path)
     files: list[Path] = []
     try:
+        root = resolve_rules(path)
         files = rule_files(root)
         located = load_policy_located(root)
     except PolicyError as exc:

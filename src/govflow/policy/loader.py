@@ -46,6 +46,36 @@ def bundled_rules_dir() -> Path:
     return Path(str(resources.files("govflow") / "rules"))
 
 
+def bundled_packs() -> dict[str, Path]:
+    """Packs shipped inside the package, by the name `--rules` and `extend:` accept: `default` (the repo's
+    rules/) and one per file of the repo's packs/ (`prose`)."""
+    packs = {DEFAULT_PACK: bundled_rules_dir()}
+    packs.update((p.stem, p) for p in sorted(Path(str(resources.files("govflow") / "packs")).glob("*.yaml")))
+    return packs
+
+
+def resolve_rules(path: str | Path) -> Path:
+    """A rule file or directory that exists, else the bundled pack of that name; else a PolicyError."""
+    given = Path(path)
+    if given.exists():
+        return given
+    packs = bundled_packs()
+    if str(path) in packs:
+        return packs[str(path)]
+    names = ", ".join(packs)
+    raise PolicyError(
+        [
+            PolicyIssue(
+                str(path),
+                None,
+                None,
+                "",
+                f"no such file or directory, nor a bundled pack ({names}){did_you_mean(path, packs)}",
+            )
+        ]
+    )
+
+
 def rule_files(path: Path) -> list[Path]:
     """Policy files of a path: the file itself, or every *.yaml/*.yml below a directory, in name order.
 
@@ -195,14 +225,23 @@ def dotted(path: Path_) -> str:
 
 
 def _read_pack(path: Path, seen: frozenset[Path] = frozenset()) -> LocatedDocument:
-    """All files of a pack merged, with `extend:` resolved (the base first, this pack on top)."""
+    """All files of a pack merged, with `extend:` resolved (the base first, this pack on top) and the
+    base's lists named in `replace:` dropped first, so this pack's own lists stand alone."""
     files = rule_files(path)
     docs = [parse_located(f) for f in files]
     extends = {(doc.data.pop("extend"), f) for doc, f in zip(docs, files, strict=True) if "extend" in doc.data}
+    replaces = [_replace_request(doc, f) for doc, f in zip(docs, files, strict=True) if REPLACE in doc.data]
     merged = LocatedDocument()
     for doc in docs:
         merged = _merge(merged, doc, override=False)
     if not extends:
+        if replaces:
+            raise PolicyError(
+                [
+                    PolicyIssue(file, line, col, REPLACE, "replace: only applies to a pack that extends another")
+                    for (file, line, col), _ in replaces
+                ]
+            )
         return merged
     targets = {target for target, _ in extends}
     if len(targets) > 1:
@@ -213,11 +252,67 @@ def _read_pack(path: Path, seen: frozenset[Path] = frozenset()) -> LocatedDocume
             ]
         )
     target, file = next(iter(extends))
-    base_path = bundled_rules_dir() if target == DEFAULT_PACK else (file.parent / str(target)).resolve()
+    relative = file.parent / str(target)
+    base_path = (relative if target != DEFAULT_PACK and relative.exists() else resolve_rules(target)).resolve()
     if base_path in seen or base_path == path.resolve():
         raise PolicyError([PolicyIssue(str(file), None, None, "extend", f"circular extend of {target!r}")])
     base = _read_pack(base_path, seen | {path.resolve()})
+    _drop_lists(base, replaces)
     return _merge(base, merged, override=True)
+
+
+REPLACE = "replace"
+_ReplaceItem = tuple[Location, object]
+
+
+def _replace_request(doc: LocatedDocument, file: Path) -> tuple[Location, list[_ReplaceItem]]:
+    """Take `replace:` out of a file: where it was written, and each entry with its own location."""
+    value = doc.data.pop(REPLACE)
+    here = doc.locations.get((REPLACE,), (str(file), None, None))
+    entries = value if isinstance(value, list) else [value]
+    items = [(doc.locations.get((REPLACE, i), here), entry) for i, entry in enumerate(entries)]
+    for key in [k for k in doc.locations if k[0] == REPLACE]:
+        del doc.locations[key]
+    return (str(file), here[1], here[2]), items
+
+
+def _drop_lists(base: LocatedDocument, replaces: list[tuple[Location, list[_ReplaceItem]]]) -> None:
+    """Remove from `base` each list a `replace:` entry names, with the locations of its items."""
+    lists = dict(_list_paths(base.data, ()))
+    issues = []
+    for _, items in replaces:
+        for (file, line, col), entry in items:
+            path = lists.get(entry) if isinstance(entry, str) else None
+            if path is None:
+                issues.append(
+                    PolicyIssue(
+                        file,
+                        line,
+                        col,
+                        REPLACE,
+                        f"{entry!r} names no list of the base pack{did_you_mean(entry, lists)}",
+                        hint="write the dotted path of a list, such as recognizers.presidio",
+                    )
+                )
+                continue
+            parent = base.data
+            for key in path[:-1]:
+                parent = parent[key]
+            parent.pop(path[-1], None)
+            for key in [k for k in base.locations if k[: len(path)] == path]:
+                del base.locations[key]
+    if issues:
+        raise PolicyError(issues)
+
+
+def _list_paths(data: dict[str, Any], prefix: tuple[str, ...]) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(dotted path, path) of every list reachable through mappings only."""
+    for key, value in data.items():
+        path = (*prefix, key)
+        if isinstance(value, list):
+            yield ".".join(path), path
+        elif isinstance(value, dict):
+            yield from _list_paths(value, path)
 
 
 def location_of(path: Path_, locations: dict[Path_, Location]) -> Location | None:
@@ -312,7 +407,7 @@ class LocatedPolicy:
 
 def load_policy_located(path: str | Path | None = None) -> LocatedPolicy:
     """`load_policy`, keeping the line of every key and list item."""
-    root = bundled_rules_dir() if path is None else Path(path)
+    root = bundled_rules_dir() if path is None else resolve_rules(path)
     doc = _read_pack(root)
     try:
         return LocatedPolicy(Policy.model_validate(doc.data), root, doc.locations)

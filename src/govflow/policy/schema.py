@@ -24,6 +24,10 @@ EXTEND_DESCRIPTION = (
     "Start from another pack: `default` (the bundled pack) or a directory relative to this file. "
     "This pack's values are merged on top, and its route rules are tried before the base's."
 )
+REPLACE_DESCRIPTION = (
+    "With `extend`: lists of the base pack (dotted paths, such as `recognizers.presidio`) that this pack's "
+    "own lists replace instead of joining; a list named here and not set in this pack becomes empty."
+)
 
 
 def rule_file_schema() -> dict[str, Any]:
@@ -41,6 +45,12 @@ def rule_file_schema() -> dict[str, Any]:
         if not all(path.endswith("[]") for path in used_at):
             schema["$defs"].get(model.__name__, {}).pop("required", None)
     schema["properties"]["extend"] = {"type": "string", "description": EXTEND_DESCRIPTION, "examples": ["default"]}
+    schema["properties"]["replace"] = {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": REPLACE_DESCRIPTION,
+        "examples": [["recognizers.presidio", "recognizers.ignore_entities"]],
+    }
     # `PERSON: token` is shorthand for `PERSON: {operator: token}` (see MaskingProfile._shorthand).
     entities = schema["$defs"]["MaskingProfile"]["properties"]["entities"]
     entities["additionalProperties"] = {
@@ -182,6 +192,7 @@ def reference_markdown() -> str:
         "| key | type | default | description |",
         "|---|---|---|---|",
         f"| `extend` | string | none | {_cell(EXTEND_DESCRIPTION)} |",
+        f"| `replace` | list of string | `[]` | {_cell(REPLACE_DESCRIPTION)} |",
     ]
     for model, used_at in documented_models():
         if model is not Policy:
