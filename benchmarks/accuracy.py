@@ -344,7 +344,7 @@ def _covered_chars(gold: tuple[int, int, str], spans: Sequence[Span]) -> int:
 def free_text_section(pipe: Pipeline, table: pa.Table, truth: GroundTruth, result: Any) -> dict[str, Any]:
     """(b) PII in ``notes``, measured two ways.
 
-    NER alone: the text scanner's findings on every note, span recall (IoU >= 0.5, one-to-one) and
+    Detection alone: the text scanner's findings on every note, span recall (IoU >= 0.5, one-to-one) and
     character recall (gold characters inside any finding). Full pipeline: on rows released to an
     external zone, a gold span's characters count as covered when the released note no longer contains
     the span's text (case-sensitive substring test) — that is what a reader of the release could see.
@@ -381,7 +381,7 @@ def free_text_section(pipe: Pipeline, table: pa.Table, truth: GroundTruth, resul
         ["measure", "span recall", "character recall", f"target char >= {TARGET_CHAR_RECALL}"],
         [
             [
-                "NER findings alone (stack.scan_texts)",
+                "detection alone (stack.scan_texts)",
                 f"{ner.recall:.4f}",
                 f"{ner_char:.4f}",
                 met(ner_char, TARGET_CHAR_RECALL),
@@ -395,7 +395,7 @@ def free_text_section(pipe: Pipeline, table: pa.Table, truth: GroundTruth, resul
         ],
     )
     print(
-        "\nNER recall per gold entity: "
+        "\nDetection recall per gold entity: "
         + ", ".join(f"{e} {ner.recall_of(e):.3f}" for e in sorted(ner.gold_by_type or {}))
     )
     return {

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from govflow.detect.proper_nouns import GovflowProperNounRecognizer, is_unknown_word
+from govflow.pipeline import Pipeline
 
 RECOGNIZER = GovflowProperNounRecognizer()
 
@@ -70,3 +71,12 @@ def test_spans_are_capitalised_words_on_one_line(text: str) -> None:
         assert piece == piece.strip() and "\n" not in piece
         assert piece[0].isupper()
         assert any(is_unknown_word(w) for w in piece.split())
+
+
+def test_in_the_default_pack_it_masks_unseen_names_and_keeps_the_ner_skip_check() -> None:
+    """The default pack runs it beside spaCy on free text; spaCy still reads only what the name check lets
+    through (else the small model's PERSON on a sentence-initial "Box" would come back)."""
+    stack = Pipeline.default().engine.stack
+    text = "Oyelaran called about the Kuopio office."
+    assert [text[f.start : f.end] for f in stack.scan_text(text)] == ["Oyelaran", "Kuopio"]
+    assert stack.scan_text("Box arrived slightly damaged; a replacement has been sent.") == []

@@ -661,7 +661,11 @@ class DetectionStack:
         nlp = self.analyzer.nlp_engine.nlp[self.language]
         ner_labels = {"PERSON", "LOCATION"}
         kept = {e for e in SPACY_LABELS.values() if e not in self.ignored}
-        only_spacy = all(type(r) is presidio_predefined.SpacyRecognizer for r in self._text_only)
+        spacy = presidio_predefined.SpacyRecognizer
+        # Plain spaCy, and text recognizers that read nothing of spaCy's (the proper-noun one).
+        only_spacy = all(
+            type(r) is spacy or (not isinstance(r, spacy) and _reads_no_artifacts(r)) for r in self._text_only
+        )
         if not only_spacy or not kept <= ner_labels or "ner" not in nlp.pipe_names:
             return [()] * len(texts), [((0, len(t)),) for t in texts]
         regions = name_regions(texts, opaque) if self._text_only else [()] * len(texts)
