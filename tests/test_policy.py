@@ -216,6 +216,10 @@ def test_bundled_packs_load_by_name(tmp_path: Path) -> None:
     assert "did you mean 'prose'" in issue
     write(tmp_path, "prose", "not: a pack directory\n")  # a path that exists wins over a pack's name
     assert issues_of(tmp_path / "prose")
+    (tmp_path / "mine").mkdir()
+    write(tmp_path / "mine", "ours.yaml", "extend: prose\nname: ours\n")  # a pack extends a bundled one by name
+    ours = load_policy(tmp_path / "mine")
+    assert ours.name == "ours" and ours.recognizers.presidio == prose.recognizers.presidio
 
 
 def test_steward_tests_are_not_policy(tmp_path: Path) -> None:

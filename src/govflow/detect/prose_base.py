@@ -47,7 +47,7 @@ NATIONALITIES = (
     "Welsh Yemeni Zambian Zimbabwean Arab Kurdish Basque Catalan Flemish Walloon Hispanic Latino Latina "
     "African Asian European Caucasian"
 )
-# Names of months and weekdays: dates, not names, wherever they stand ("May", "August" as persons aside).
+# Month and weekday names: read as dates wherever they stand, though May and August are given names too.
 MONTHS = "January February March April May June July August September October November December"
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
 CALENDAR_WORDS = frozenset((MONTHS + " " + WEEKDAYS).split())

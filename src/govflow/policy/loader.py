@@ -252,8 +252,10 @@ def _read_pack(path: Path, seen: frozenset[Path] = frozenset()) -> LocatedDocume
             ]
         )
     target, file = next(iter(extends))
-    relative = file.parent / str(target)
-    base_path = (relative if target != DEFAULT_PACK and relative.exists() else resolve_rules(target)).resolve()
+    # A base is a path relative to the extending file; a bundled pack's name where no such path exists.
+    relative, packs = file.parent / str(target), bundled_packs()
+    named = target == DEFAULT_PACK or (str(target) in packs and not relative.exists())
+    base_path = (packs[str(target)] if named else relative).resolve()
     if base_path in seen or base_path == path.resolve():
         raise PolicyError([PolicyIssue(str(file), None, None, "extend", f"circular extend of {target!r}")])
     base = _read_pack(base_path, seen | {path.resolve()})
@@ -262,13 +264,14 @@ def _read_pack(path: Path, seen: frozenset[Path] = frozenset()) -> LocatedDocume
 
 
 REPLACE = "replace"
-_ReplaceItem = tuple[Location, object]
+_Where = tuple[str, int | None, int | None]
+_ReplaceItem = tuple[_Where, object]
 
 
-def _replace_request(doc: LocatedDocument, file: Path) -> tuple[Location, list[_ReplaceItem]]:
+def _replace_request(doc: LocatedDocument, file: Path) -> tuple[_Where, list[_ReplaceItem]]:
     """Take `replace:` out of a file: where it was written, and each entry with its own location."""
     value = doc.data.pop(REPLACE)
-    here = doc.locations.get((REPLACE,), (str(file), None, None))
+    here: _Where = doc.locations.get((REPLACE,), (str(file), None, None))
     entries = value if isinstance(value, list) else [value]
     items = [(doc.locations.get((REPLACE, i), here), entry) for i, entry in enumerate(entries)]
     for key in [k for k in doc.locations if k[0] == REPLACE]:
@@ -276,7 +279,7 @@ def _replace_request(doc: LocatedDocument, file: Path) -> tuple[Location, list[_
     return (str(file), here[1], here[2]), items
 
 
-def _drop_lists(base: LocatedDocument, replaces: list[tuple[Location, list[_ReplaceItem]]]) -> None:
+def _drop_lists(base: LocatedDocument, replaces: list[tuple[_Where, list[_ReplaceItem]]]) -> None:
     """Remove from `base` each list a `replace:` entry names, with the locations of its items."""
     lists = dict(_list_paths(base.data, ()))
     issues = []

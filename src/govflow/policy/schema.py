@@ -21,7 +21,8 @@ from govflow.policy.models import OperatorName, Policy
 SCHEMA_PATH = "schema/govflow-rules.schema.json"
 REFERENCE_PATH = "docs/rules-reference.md"
 EXTEND_DESCRIPTION = (
-    "Start from another pack: `default` (the bundled pack) or a directory relative to this file. "
+    "Start from another pack: a bundled one by name (`default`, `prose`) or a file or directory relative to this "
+    "file. "
     "This pack's values are merged on top, and its route rules are tried before the base's."
 )
 REPLACE_DESCRIPTION = (
