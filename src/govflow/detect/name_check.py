@@ -351,9 +351,10 @@ def _common_stems(lower: str) -> list[str]:
     return stems
 
 
-@cache
+@lru_cache(maxsize=WORD_CACHE)
 def english_zipf(word: str) -> float:
-    """Zipf frequency of an English word (log10 of uses per billion words) from wordfreq's offline data."""
+    """Zipf frequency of an English word (log10 of uses per billion words) from wordfreq's offline data.
+    Bounded like the word tests: the proper-noun check asks about every distinct name in the data."""
     from wordfreq import zipf_frequency
 
     return float(zipf_frequency(word, "en"))
