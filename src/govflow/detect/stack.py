@@ -249,11 +249,13 @@ class _NoLemmas(ContextAwareEnhancer):
 
 
 def _reads_no_artifacts(recognizer: EntityRecognizer) -> bool:
-    """Whether the recognizer's results never depend on spaCy's tokens: Presidio's own regex loop, or
-    govflow's recognizers (none of which reads them), and no context enhancement of its own."""
+    """Whether the recognizer's results never depend on spaCy's output: Presidio's own regex loop, or
+    govflow's recognizers other than its spaCy ones (which read the entities), and no context
+    enhancement of its own."""
     kind = type(recognizer)
     own_context = kind.enhance_using_context is not EntityRecognizer.enhance_using_context
-    return not own_context and (kind.analyze is PatternRecognizer.analyze or kind.__module__.startswith("govflow."))
+    govflow_own = kind.__module__.startswith("govflow.") and not issubclass(kind, presidio_predefined.SpacyRecognizer)
+    return not own_context and (kind.analyze is PatternRecognizer.analyze or govflow_own)
 
 
 def _context_can_change(
@@ -661,10 +663,9 @@ class DetectionStack:
         nlp = self.analyzer.nlp_engine.nlp[self.language]
         ner_labels = {"PERSON", "LOCATION"}
         kept = {e for e in SPACY_LABELS.values() if e not in self.ignored}
-        spacy = presidio_predefined.SpacyRecognizer
         # Plain spaCy, and text recognizers that read nothing of spaCy's (the proper-noun one).
         only_spacy = all(
-            type(r) is spacy or (not isinstance(r, spacy) and _reads_no_artifacts(r)) for r in self._text_only
+            type(r) is presidio_predefined.SpacyRecognizer or _reads_no_artifacts(r) for r in self._text_only
         )
         if not only_spacy or not kept <= ner_labels or "ner" not in nlp.pipe_names:
             return [()] * len(texts), [((0, len(t)),) for t in texts]
