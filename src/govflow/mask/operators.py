@@ -43,6 +43,11 @@ class Masked:
     text: str
     pseudonyms: tuple[tuple[int, int], ...]
 
+    @classmethod
+    def whole(cls, replacement: str, pseudonym: bool) -> Masked:
+        """A value replaced end to end: all of it a pseudonym, or none of it."""
+        return cls(replacement, ((0, len(replacement)),) if pseudonym else ())
+
 
 def _merge(findings: Sequence[Finding]) -> list[Finding]:
     """Overlapping spans become one span, typed by its highest-scoring finding."""
@@ -150,7 +155,7 @@ class ProfileMasker:
                 out[i] = (
                     self._mask_or_error(values[i], findings[i])
                     if texts is None
-                    else Masked(texts[n], ((0, len(texts[n])),) if operator.pseudonym else ())
+                    else Masked.whole(texts[n], operator.pseudonym)
                 )
         return cast("list[Masked | MaskingError]", out)  # every slot was filled above
 
@@ -167,7 +172,7 @@ class ProfileMasker:
         if _whole(value, findings):
             # One finding over the whole value (most structured cells): the output is its replacement.
             replacement, pseudonym = self._replace(value, findings[0].entity_type)
-            return Masked(replacement, ((0, len(replacement)),) if pseudonym else ())
+            return Masked.whole(replacement, pseudonym)
         out = value
         spans = list(findings) if len(findings) == 1 else _merge(findings)
         replaced: list[tuple[int, bool]] = []  # (growth, pseudonym) per span, right to left
