@@ -30,7 +30,7 @@ import regex
 from presidio_analyzer import RecognizerResult
 
 from govflow.detect.name_check import english_zipf, is_english_word
-from govflow.detect.prose_base import CALENDAR_WORDS, FLAGS, ProseRecognizer, result
+from govflow.detect.prose_base import CALENDAR_ABBREVIATIONS, CALENDAR_WORDS, FLAGS, ProseRecognizer, result
 
 _WORD = r"[\p{Lu}\p{Lt}][\p{L}\p{M}'’-]*"
 # A run of capitalised words on one line, not glued to a letter, digit, apostrophe or hyphen before it.
@@ -40,7 +40,6 @@ _ROMAN_NUMERAL = regex.compile(r"[IVXLCDM]+")
 _ABBREVIATION = regex.compile(r"\p{Lu}{1,4}|\p{Lu}{2,5}s")
 # Where a compound or an identifier joins its parts: a hyphen, or a capital after a small letter ("DataFrame").
 _PART_BOUNDARY = regex.compile(r"-|(?<=\p{Ll})(?=\p{Lu})")
-_CALENDAR_ABBREVIATIONS = {word[:3] for word in CALENDAR_WORDS} | {"Sept", "Tues", "Thurs"}
 _TOKEN = regex.compile(r"\S+")
 RARE_ZIPF = 4.5
 """A word English text uses less often than this (about 30 times per million words) may be a name."""
@@ -58,7 +57,7 @@ def is_unknown_word(word: str) -> bool:
 def _is_unknown_part(part: str) -> bool:
     if _ABBREVIATION.fullmatch(part) or _ROMAN_NUMERAL.fullmatch(part):
         return False
-    if part.capitalize() in CALENDAR_WORDS or part.capitalize().rstrip(".") in _CALENDAR_ABBREVIATIONS:
+    if part.capitalize() in CALENDAR_WORDS or part.capitalize().rstrip(".") in CALENDAR_ABBREVIATIONS:
         return False
     return not is_english_word(part) and english_zipf(part.lower()) < RARE_ZIPF
 

@@ -31,12 +31,12 @@ from govflow.detect.name_cues import GovflowNameCueRecognizer
 from govflow.detect.names import GovflowNameGazetteerRecognizer, name_lists
 from govflow.detect.proper_nouns import GovflowProperNounRecognizer
 from govflow.detect.prose_base import (
+    CALENDAR_ABBREVIATIONS,
+    CALENDAR_WORDS,
     COUNTRIES,
     FLAGS,
-    MONTHS,
     NATIONALITIES,
     STREET_TYPES,
-    WEEKDAYS,
     ProseRecognizer,
     result,
     search_before,
@@ -512,9 +512,9 @@ class GovflowPlaceAndCompanyRecognizer(ProseRecognizer):
 # A date or time that names a point in time: a month or weekday (or its abbreviation), a numeric date, a
 # clock time, or on its own a year or decade (a digit run beside others is a house number or postcode).
 # Durations and relative days ("two weeks", "24 hours", "today") name none.
-_MONTH_OR_DAY = "|".join(f"{word[:3]}(?:{word[3:]})?" for word in (*MONTHS.split(), *WEEKDAYS.split()))
+_MONTH_OR_DAY = "|".join(sorted(CALENDAR_WORDS | CALENDAR_ABBREVIATIONS, key=len, reverse=True))
 _DATE_SHAPE = regex.compile(
-    rf"\b(?:{_MONTH_OR_DAY}|Sept|Tues?|Thu(?:rs)?)s?\b\.?|\d{{1,4}}[-/.]\d{{1,2}}(?:[-/.]\d{{1,4}})?|\d{{1,2}}:\d{{2}}"
+    rf"\b(?:{_MONTH_OR_DAY})s?\b\.?|\d{{1,4}}[-/.]\d{{1,2}}(?:[-/.]\d{{1,4}})?|\d{{1,2}}:\d{{2}}"
     r"|^(?:1[89]|20)\d{2}s?$|^'\d{2}s?$|\b\d{1,2}[ \t]*[ap]\.?m\b\.?",
     FLAGS | regex.IGNORECASE,
 )

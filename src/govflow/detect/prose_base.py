@@ -51,6 +51,8 @@ NATIONALITIES = (
 MONTHS = "January February March April May June July August September October November December"
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
 CALENDAR_WORDS = frozenset((MONTHS + " " + WEEKDAYS).split())
+# Their usual abbreviations: the first three letters, and Sept, Tues, Thurs.
+CALENDAR_ABBREVIATIONS = frozenset({word[:3] for word in CALENDAR_WORDS} | {"Sept", "Tues", "Thurs"})
 # Sovereign states by their common English short names (ISO 3166 English short forms, simplified).
 COUNTRIES = (
     "Afghanistan|Albania|Algeria|Andorra|Angola|Argentina|Armenia|Australia|Austria|Azerbaijan|Bahamas|Bahrain"
